@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models
+from django.utils import timezone
+
+from nuanxin.audit.models import AuditEvent, AuditHead
+
+GENESIS = "0" * 64
+
+
+def _normalise(value: Any) -> Any:
+    """Round-trip through JSON so what we hash is exactly what the database returns."""
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False))
+
+
+def audit_row_hash(event: AuditEvent) -> str:
+    payload = {
+        "seq": event.seq,
+        "at": event.at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        "actor_id": event.actor_id,
+        "actor_label": event.actor_label,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "object_repr": event.object_repr,
+        "before": event.before,
+        "after": event.after,
+        "source_ip": event.source_ip,
+        "prev_hash": event.prev_hash,
+    }
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    source_ip: str | None = None,
+    actor_label: str = "",
+) -> AuditEvent:
+    """Append one row to the audit chain. Must run inside the caller's transaction.
+
+    `actor` is a User, or None for the system (give `actor_label`, e.g. "system:worker"
+    or "operator:hellobike").
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit_record must be called inside the service's transaction")
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = obj.pk if object_id == "" else object_id
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    label = actor_label or (user.get_username() if user is not None else "system")
+    head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
+    event = AuditEvent(
+        seq=head.last_seq + 1,
+        at=timezone.now(),
+        actor=user,
+        actor_label=label[:150],
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        object_repr=(str(obj) if obj is not None else "")[:200],
+        before=_normalise(before),
+        after=_normalise(after),
+        source_ip=source_ip or None,
+        prev_hash=head.last_hash,
+    )
+    event.hash = audit_row_hash(event)
+    event.save()
+    AuditHead.objects.filter(id=1).update(last_seq=event.seq, last_hash=event.hash)
+    return event
+
+
+def snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:
+    """The named fields of `obj`, for before/after (foreign keys by id)."""
+    data: dict[str, Any] = {}
+    for name in fields:
+        field = obj._meta.get_field(name)
+        data[name] = getattr(obj, getattr(field, "attname", name))
+    return _normalise(data)

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import time
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    started = time.perf_counter()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        db_ok = True
+    except Exception as exc:  # the point of a health check is to report, not to raise
+        return JsonResponse({"status": "error", "database": f"error: {exc}"}, status=503)
+    return JsonResponse(
+        {
+            "status": "ok",
+            "database": "ok" if db_ok else "error",
+            "database_vendor": connection.vendor,
+            "database_ms": round((time.perf_counter() - started) * 1000, 2),
+        }
+    )
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/home.html")
+
+
+@login_required
+def staff_home(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/staff_home.html")

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class InsightConfig(AppConfig):
+    name = "nuanxin.insight"
+    label = "insight"
+    verbose_name = "一网感知与运演"
