@@ -1,0 +1,46 @@
+"""The seam between MDS ingest (bikes/mds apps) and the compliance engine (this app).
+
+Ingest persists events and telemetry, then, in the same request, hands the parking-relevant
+ones here. The compliance team owns the bodies of these functions; the ingest team only
+builds the observations and calls them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class ParkedObservation:
+    """A bike seen parked: after trip_end / provider_drop_off, or in state `available`."""
+
+    bike_id: int
+    operator_id: int
+    at: datetime
+    lat: float
+    lng: float
+    accuracy_m: float | None  # MDS horizontal_accuracy; None when the operator sent none
+    source: str  # "event" or "telemetry"
+    source_id: str  # event_id / telemetry_id
+    beacon_ids: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class MovedObservation:
+    """Evidence that a parked bike was moved: a pick-up or a new trip."""
+
+    bike_id: int
+    operator_id: int
+    at: datetime
+    reason: str  # "compliance_pick_up", "rebalance_pick_up", "trip_start", ...
+    source_id: str
+
+
+def parked_bikes_evaluate(*, observations: Sequence[ParkedObservation]) -> None:
+    """Classify each parked bike against the spots in force at its time (compliance team)."""
+
+
+def bikes_moved(*, observations: Sequence[MovedObservation]) -> None:
+    """Close or resolve open parking problems for bikes that were moved (compliance team)."""
