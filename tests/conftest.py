@@ -94,7 +94,7 @@ def personas(db: Any) -> Personas:
 
     merchant_user = make("merchant", Role.MERCHANT, display_name="王老板")
     shop = Merchant.objects.create(
-        uscc="92341602MA2TEST01",
+        uscc="92341602MA2TE8K028",
         name="老王烧烤店",
         kind=Merchant.Kind.INDIVIDUAL,
         category="餐饮",
