@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -29,6 +31,17 @@ class Operator(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="operators", verbose_name=_("企业账号")
     )
+    plate_letter = models.CharField(
+        _("车牌企业字母"),
+        max_length=1,
+        blank=True,
+        help_text=_("车牌中标识运营企业的大写字母，见 data/bikes/policy.json"),
+    )
+    unregistered_event_count = models.PositiveIntegerField(
+        _("未登记车辆上报次数"),
+        default=0,
+        help_text=_("因车辆未登记而被拒绝的事件/轨迹条数，供企业信用评分使用"),
+    )
 
     class Meta:
         verbose_name = _("运营企业")
@@ -37,3 +50,185 @@ class Operator(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def can_deploy(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class MaintenanceWorker(models.Model):
+    """A member of an operator's maintenance crew (运维人员), dispatched to badly parked bikes."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="maintenance_worker",
+        verbose_name=_("登录账号"),
+    )
+    operator = models.ForeignKey(
+        Operator, on_delete=models.CASCADE, related_name="workers", verbose_name=_("运营企业")
+    )
+    name = models.CharField(_("姓名"), max_length=50)
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    on_duty = models.BooleanField(_("在岗"), default=False, db_index=True)
+    last_lat = models.FloatField(_("最近位置纬度"), null=True, blank=True)
+    last_lng = models.FloatField(_("最近位置经度"), null=True, blank=True)
+    last_seen_at = models.DateTimeField(_("最近定位时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("运维人员")
+        verbose_name_plural = _("运维人员")
+        ordering = ["operator", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.operator})"
+
+
+class VehicleType(models.TextChoices):
+    BICYCLE = "bicycle", _("自行车")
+    CARGO_BICYCLE = "cargo_bicycle", _("载货自行车")
+    SCOOTER_STANDING = "scooter_standing", _("站立式滑板车")
+    SCOOTER_SEATED = "scooter_seated", _("座式滑板车")
+    MOPED = "moped", _("电动助力车")
+    OTHER = "other", _("其他")
+
+
+class Bike(models.Model):
+    """One registered bike: one plate (一车一牌), one MDS device_id, its latest known state."""
+
+    operator = models.ForeignKey(
+        Operator, on_delete=models.PROTECT, related_name="bikes", verbose_name=_("运营企业")
+    )
+    plate = models.CharField(_("车牌号"), max_length=16, unique=True)
+    device_id = models.UUIDField(_("MDS device_id"), unique=True)
+    vehicle_type = models.CharField(
+        _("车辆类型"), max_length=24, choices=VehicleType.choices, default=VehicleType.BICYCLE
+    )
+    propulsion_types = models.JSONField(_("动力类型"), default=list)
+    battery_capacity = models.PositiveIntegerField(_("电池容量 (Wh)"), null=True, blank=True)
+    maximum_speed = models.PositiveIntegerField(_("最高速度 (km/h)"), null=True, blank=True)
+    registered_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+    updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
+    # Latest known state, kept by timestamp (out-of-order events never roll it back).
+    vehicle_state = models.CharField(_("车辆状态"), max_length=20, blank=True, db_index=True)
+    last_event_types = models.JSONField(_("最近事件类型"), default=list, blank=True)
+    state_at = models.DateTimeField(_("状态时间"), null=True, blank=True)
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
+    lng = models.FloatField(_("经度"), null=True, blank=True)
+    accuracy_m = models.FloatField(_("定位精度 (米)"), null=True, blank=True)
+    position_at = models.DateTimeField(_("定位时间"), null=True, blank=True)
+    battery_percent = models.PositiveSmallIntegerField(_("电量 (%)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("车辆")
+        verbose_name_plural = _("车辆")
+        ordering = ["plate"]
+        indexes = [models.Index(fields=["operator", "vehicle_state"])]
+
+    def __str__(self) -> str:
+        return self.plate
+
+
+class UnregisteredSighting(models.Model):
+    """An operator reported data for a device_id it never registered (未登记车辆)."""
+
+    operator = models.ForeignKey(
+        Operator, on_delete=models.CASCADE, related_name="unregistered_sightings"
+    )
+    device_id = models.UUIDField(_("MDS device_id"))
+    first_seen_at = models.DateTimeField(_("首次发现"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("最近发现"), default=timezone.now)
+    count = models.PositiveIntegerField(_("被拒条数"), default=0)
+
+    class Meta:
+        verbose_name = _("未登记车辆记录")
+        verbose_name_plural = _("未登记车辆记录")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["operator", "device_id"], name="unregistered_sighting_once"
+            )
+        ]
+
+
+class SpotCategory(models.TextChoices):
+    RESIDENTIAL = "residential", _("小区")
+    HOSPITAL = "hospital", _("医院")
+    SCHOOL = "school", _("学校")
+    SHOPPING = "shopping", _("商超")
+    INSTITUTION = "institution", _("企事业")
+    ROAD = "road", _("道路")
+
+
+class Spot(models.Model):
+    """A parking spot (停放点/电子围栏). Its shape and rules live in versions."""
+
+    code = models.CharField(_("编号"), max_length=32, unique=True)
+    district = models.ForeignKey(
+        "orgs.District",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="bike_spots",
+        verbose_name=_("所属辖区"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("停放点")
+        verbose_name_plural = _("停放点")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class SpotVersion(models.Model):
+    """One immutable version of a spot, in force over [effective_from, effective_to).
+
+    Each change is a new version; the previous one is closed by setting its effective_to.
+    A decision records the version it was judged against, so it can be replayed.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("启用")
+        SUSPENDED = "suspended", _("暂停使用")
+        RETIRED = "retired", _("撤销")
+
+    spot = models.ForeignKey(Spot, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField(_("版本号"))
+    geography_id = models.UUIDField(_("MDS geography_id"), default=uuid.uuid4, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    address = models.CharField(_("位置描述"), max_length=200, blank=True)
+    polygon = models.JSONField(_("范围 (GeoJSON Polygon, WGS-84)"))
+    capacity = models.PositiveIntegerField(_("容量（辆）"))
+    category = models.CharField(_("类别"), max_length=16, choices=SpotCategory.choices)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
+    beacon_ids = models.JSONField(_("蓝牙道钉编号"), default=list, blank=True)
+    center_lat = models.FloatField(_("中心纬度"))
+    center_lng = models.FloatField(_("中心经度"))
+    min_lng = models.FloatField()
+    min_lat = models.FloatField()
+    max_lng = models.FloatField()
+    max_lat = models.FloatField()
+    effective_from = models.DateTimeField(_("生效时间"), db_index=True)
+    effective_to = models.DateTimeField(_("失效时间"), null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    change_note = models.CharField(_("变更说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("停放点版本")
+        verbose_name_plural = _("停放点版本")
+        ordering = ["spot", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["spot", "version"], name="spot_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.spot.code} v{self.version}"
+
+    def in_force_at(self, at: datetime) -> bool:
+        return self.effective_from <= at and (self.effective_to is None or at < self.effective_to)

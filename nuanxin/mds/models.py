@@ -1,1 +1,115 @@
-from django.db import models  # noqa: F401
+"""What operators send us over MDS Agency (events, telemetry, trips) and what we publish (Policy).
+
+Rows are written in bulk by nuanxin.mds.services.ingest; nothing here has logic in save().
+Geographies are not a table of their own: each SpotVersion is one MDS `stop` geography
+(its geography_id), and the city boundary is one `municipal_boundary` geography.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class MdsEvent(models.Model):
+    event_id = models.UUIDField(_("event_id"), unique=True)
+    operator = models.ForeignKey(
+        "bikes.Operator", on_delete=models.PROTECT, related_name="mds_events"
+    )
+    bike = models.ForeignKey("bikes.Bike", on_delete=models.PROTECT, related_name="events")
+    vehicle_state = models.CharField(_("车辆状态"), max_length=20)
+    event_types = models.JSONField(_("事件类型"), default=list)
+    timestamp = models.DateTimeField(_("事件时间"))
+    publication_time = models.DateTimeField(null=True, blank=True)
+    lat = models.FloatField(null=True, blank=True)
+    lng = models.FloatField(null=True, blank=True)
+    accuracy_m = models.FloatField(null=True, blank=True)
+    battery_percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    trip_ids = models.JSONField(default=list, blank=True)
+    associated_ticket = models.CharField(max_length=64, blank=True)
+    beacon_ids = models.JSONField(default=list, blank=True)
+    received_at = models.DateTimeField(_("接收时间"), default=timezone.now)
+    payload = models.JSONField(_("原始报文"), default=dict)
+
+    class Meta:
+        verbose_name = _("MDS事件")
+        verbose_name_plural = _("MDS事件")
+        indexes = [
+            models.Index(fields=["bike", "timestamp"]),
+            models.Index(fields=["operator", "timestamp"]),
+        ]
+
+
+class Telemetry(models.Model):
+    telemetry_id = models.UUIDField(_("telemetry_id"), unique=True)
+    operator = models.ForeignKey(
+        "bikes.Operator", on_delete=models.PROTECT, related_name="mds_telemetry"
+    )
+    bike = models.ForeignKey("bikes.Bike", on_delete=models.PROTECT, related_name="telemetry")
+    timestamp = models.DateTimeField(_("定位时间"))
+    lat = models.FloatField()
+    lng = models.FloatField()
+    accuracy_m = models.FloatField(null=True, blank=True)
+    speed = models.FloatField(null=True, blank=True)
+    battery_percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    trip_ids = models.JSONField(null=True, blank=True)
+    journey_id = models.UUIDField(null=True, blank=True)
+    beacon_ids = models.JSONField(default=list, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    payload = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("MDS轨迹点")
+        verbose_name_plural = _("MDS轨迹点")
+        indexes = [models.Index(fields=["bike", "timestamp"])]
+
+
+class Trip(models.Model):
+    trip_id = models.UUIDField(_("trip_id"), unique=True)
+    operator = models.ForeignKey(
+        "bikes.Operator", on_delete=models.PROTECT, related_name="mds_trips"
+    )
+    bike = models.ForeignKey("bikes.Bike", on_delete=models.PROTECT, related_name="trips")
+    start_time = models.DateTimeField(_("开始时间"))
+    end_time = models.DateTimeField(_("结束时间"))
+    duration_s = models.PositiveIntegerField(_("时长（秒）"), null=True, blank=True)
+    distance_m = models.PositiveIntegerField(_("距离（米）"), null=True, blank=True)
+    start_lat = models.FloatField()
+    start_lng = models.FloatField()
+    end_lat = models.FloatField()
+    end_lng = models.FloatField()
+    received_at = models.DateTimeField(default=timezone.now)
+    payload = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("MDS行程")
+        verbose_name_plural = _("MDS行程")
+        indexes = [models.Index(fields=["operator", "end_time"])]
+
+
+class Policy(models.Model):
+    """A published MDS Policy. Immutable once published; a new one supersedes via prev_policies."""
+
+    policy_id = models.UUIDField(default=uuid.uuid4, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    description = models.TextField(_("说明"))
+    start_date = models.DateTimeField(_("生效时间"))
+    end_date = models.DateTimeField(_("失效时间"), null=True, blank=True)
+    published_date = models.DateTimeField(_("发布时间"), default=timezone.now)
+    prev_policies = models.JSONField(default=list, blank=True)
+    document = models.JSONField(_("MDS Policy 文档"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("MDS停放政策")
+        verbose_name_plural = _("MDS停放政策")
+        ordering = ["-published_date"]
+
+    def __str__(self) -> str:
+        return self.name

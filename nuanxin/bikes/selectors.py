@@ -1,0 +1,171 @@
+"""Reads for bikes and spots. Other apps (compliance, notices, opcredit) call these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Max, Q, QuerySet, Sum
+
+from nuanxin.bikes.models import Bike, Operator, SpotVersion, UnregisteredSighting
+
+
+@dataclass(frozen=True)
+class SpotSnapshot:
+    """A spot as it was in force at some moment (one SpotVersion)."""
+
+    spot_id: int
+    spot_code: str
+    version_id: int  # SpotVersion.pk: record it with every decision, for replay
+    version: int
+    name: str
+    polygon: dict  # GeoJSON Polygon, WGS-84, [lng, lat]
+    capacity: int
+    category: str
+    beacon_ids: tuple[str, ...]
+    center_lat: float
+    center_lng: float
+    effective_from: datetime
+    effective_to: datetime | None
+
+
+def _in_force_q(at: datetime) -> Q:
+    return Q(effective_from__lte=at) & (Q(effective_to__isnull=True) | Q(effective_to__gt=at))
+
+
+def spot_versions_in_force(*, at: datetime) -> QuerySet[SpotVersion]:
+    """Versions in force at `at`, whatever their status (suspended spots included)."""
+    return SpotVersion.objects.filter(_in_force_q(at))
+
+
+def spots_in_force(*, at: datetime) -> list[SpotSnapshot]:
+    """Active spots whose version is in force at `at` (a suspended or retired spot is no spot)."""
+    rows = (
+        spot_versions_in_force(at=at)
+        .filter(status=SpotVersion.Status.ACTIVE)
+        .order_by("spot_id")
+        .values_list(
+            "spot_id",
+            "spot__code",
+            "pk",
+            "version",
+            "name",
+            "polygon",
+            "capacity",
+            "category",
+            "beacon_ids",
+            "center_lat",
+            "center_lng",
+            "effective_from",
+            "effective_to",
+        )
+    )
+    return [
+        SpotSnapshot(
+            spot_id=r[0],
+            spot_code=r[1],
+            version_id=r[2],
+            version=r[3],
+            name=r[4],
+            polygon=r[5],
+            capacity=r[6],
+            category=r[7],
+            beacon_ids=tuple(r[8] or ()),
+            center_lat=r[9],
+            center_lng=r[10],
+            effective_from=r[11],
+            effective_to=r[12],
+        )
+        for r in rows
+    ]
+
+
+def spot_version_by_id(*, version_id: int) -> SpotSnapshot | None:
+    """One version by id, for replaying a past decision."""
+    v = SpotVersion.objects.select_related("spot").filter(pk=version_id).first()
+    if v is None:
+        return None
+    return SpotSnapshot(
+        spot_id=v.spot_id,
+        spot_code=v.spot.code,
+        version_id=v.pk,
+        version=v.version,
+        name=v.name,
+        polygon=v.polygon,
+        capacity=v.capacity,
+        category=v.category,
+        beacon_ids=tuple(v.beacon_ids or ()),
+        center_lat=v.center_lat,
+        center_lng=v.center_lng,
+        effective_from=v.effective_from,
+        effective_to=v.effective_to,
+    )
+
+
+def spots_version_stamp() -> int:
+    """Changes whenever any spot changes (a new version, or a version closed).
+
+    Every change writes a new SpotVersion row (closing the old one in the same transaction),
+    so the highest id is enough. A spatial index keyed on (stamp, in-force window) reloads when
+    it changes or when `at` passes `spots_next_change_after(at=…)`.
+    """
+    return SpotVersion.objects.aggregate(m=Max("pk"))["m"] or 0
+
+
+def spots_next_change_after(*, at: datetime) -> datetime | None:
+    """The next moment after `at` at which the set of spots in force changes (dated edits)."""
+    nxt_from = (
+        SpotVersion.objects.filter(effective_from__gt=at)
+        .order_by("effective_from")
+        .values_list("effective_from", flat=True)
+        .first()
+    )
+    nxt_to = (
+        SpotVersion.objects.filter(effective_to__gt=at)
+        .order_by("effective_to")
+        .values_list("effective_to", flat=True)
+        .first()
+    )
+    candidates = [t for t in (nxt_from, nxt_to) if t is not None]
+    return min(candidates) if candidates else None
+
+
+def bike_by_plate(*, plate: str) -> Bike | None:
+    return Bike.objects.select_related("operator").filter(plate=plate).first()
+
+
+def operator_fleet_stats(*, operator: Operator) -> dict:
+    by_state = dict(
+        Bike.objects.filter(operator=operator)
+        .values_list("vehicle_state")
+        .annotate(n=Count("pk"))
+        .values_list("vehicle_state", "n")
+    )
+    total = sum(by_state.values())
+    unregistered = UnregisteredSighting.objects.filter(operator=operator).aggregate(
+        devices=Count("pk"), rejected=Sum("count")
+    )
+    return {
+        "operator": operator.code,
+        "name": operator.name,
+        "quota": operator.quota,
+        "registered": total,
+        "quota_left": max(0, operator.quota - total),
+        "by_state": {k or "unknown": v for k, v in by_state.items()},
+        "unregistered_devices": unregistered["devices"] or 0,
+        "unregistered_rejections": operator.unregistered_event_count,
+        "workers_on_duty": operator.workers.filter(on_duty=True).count(),
+        "workers": operator.workers.count(),
+    }
+
+
+def unregistered_devices_count(
+    *, operator: Operator, since: datetime | None = None, until: datetime | None = None
+) -> int:
+    """Distinct unregistered device_ids an operator reported in a period (for credit scoring)."""
+    qs = UnregisteredSighting.objects.filter(operator=operator)
+    if since is not None:
+        qs = qs.filter(last_seen_at__gte=since)
+    if until is not None:
+        qs = qs.filter(first_seen_at__lt=until)
+    return qs.count()
