@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from nuanxin.documents import views
 
 app_name = "documents"
-urlpatterns: list = []
+urlpatterns = [
+    path("v/<str:token>", views.verify, name="verify"),
+    path("documents/", views.document_list, name="list"),
+    path("documents/<int:document_id>/", views.document_detail, name="detail"),
+    path("documents/<int:document_id>/pdf", views.document_pdf, name="pdf"),
+]

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import connection, transaction
+
+from nuanxin.core.errors import DomainError
+from nuanxin.documents.models import DocumentCounter
+from nuanxin.documents.services import number_allocate
+
+
+def test_it_numbers_per_agency_year_and_type(personas: Any) -> None:
+    bureau = personas.bureau
+    assert number_allocate(bureau=bureau, doc_type="penalty_decision", year=2026) == (
+        1,
+        "亳城管罚决字〔2026〕第000001号",
+    )
+    assert number_allocate(bureau=bureau, doc_type="penalty_decision", year=2026)[0] == 2
+    assert number_allocate(bureau=bureau, doc_type="penalty_decision", year=2027)[0] == 1
+    serial, number = number_allocate(bureau=bureau, doc_type="prior_notice", year=2026)
+    assert (serial, number) == (1, "亳城管罚告字〔2026〕第000001号")
+
+
+def test_a_rolled_back_issue_gives_its_number_back(personas: Any) -> None:
+    bureau = personas.bureau
+    number_allocate(bureau=bureau, doc_type="service_receipt", year=2026)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        number_allocate(bureau=bureau, doc_type="service_receipt", year=2026)
+        raise RuntimeError("rendering failed")
+    assert number_allocate(bureau=bureau, doc_type="service_receipt", year=2026)[0] == 2
+
+
+def test_it_refuses_an_unknown_doc_type(personas: Any) -> None:
+    with pytest.raises(DomainError) as exc:
+        number_allocate(bureau=personas.bureau, doc_type="../secrets", year=2026)
+    assert exc.value.code == "unknown_doc_type"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_numbering_is_exact_under_concurrency_on_postgres(personas: Any) -> None:
+    if not settings.IS_POSTGRES:
+        pytest.skip("row locks are only meaningful on PostgreSQL")
+    bureau = personas.bureau
+    threads, per_thread = 8, 25
+    numbers: list[int] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(threads)
+
+    def worker() -> None:
+        try:
+            barrier.wait()
+            for _ in range(per_thread):
+                with transaction.atomic():
+                    serial, _number = number_allocate(
+                        bureau=bureau, doc_type="penalty_decision", year=2026
+                    )
+                with lock:
+                    numbers.append(serial)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    assert not errors
+    assert sorted(numbers) == list(range(1, threads * per_thread + 1))
+    counter = DocumentCounter.objects.get(bureau=bureau, doc_type="penalty_decision", year=2026)
+    assert counter.last_serial == threads * per_thread
