@@ -148,6 +148,9 @@ class UnregisteredSighting(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.operator_id}:{self.device_id}"
+
 
 class SpotCategory(models.TextChoices):
     RESIDENTIAL = "residential", _("小区")

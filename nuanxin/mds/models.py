@@ -43,6 +43,9 @@ class MdsEvent(models.Model):
             models.Index(fields=["operator", "timestamp"]),
         ]
 
+    def __str__(self) -> str:
+        return str(self.event_id)
+
 
 class Telemetry(models.Model):
     telemetry_id = models.UUIDField(_("telemetry_id"), unique=True)
@@ -67,6 +70,9 @@ class Telemetry(models.Model):
         verbose_name_plural = _("MDS轨迹点")
         indexes = [models.Index(fields=["bike", "timestamp"])]
 
+    def __str__(self) -> str:
+        return str(self.telemetry_id)
+
 
 class Trip(models.Model):
     trip_id = models.UUIDField(_("trip_id"), unique=True)
@@ -89,6 +95,9 @@ class Trip(models.Model):
         verbose_name = _("MDS行程")
         verbose_name_plural = _("MDS行程")
         indexes = [models.Index(fields=["operator", "end_time"])]
+
+    def __str__(self) -> str:
+        return str(self.trip_id)
 
 
 class Policy(models.Model):
