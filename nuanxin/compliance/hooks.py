@@ -40,7 +40,13 @@ class MovedObservation:
 
 def parked_bikes_evaluate(*, observations: Sequence[ParkedObservation]) -> None:
     """Classify each parked bike against the spots in force at its time (compliance team)."""
+    from nuanxin.compliance import services
+
+    services.parked_bikes_evaluate(observations=observations)
 
 
 def bikes_moved(*, observations: Sequence[MovedObservation]) -> None:
     """Close or resolve open parking problems for bikes that were moved (compliance team)."""
+    from nuanxin.compliance import services
+
+    services.bikes_moved(observations=observations)

@@ -1,0 +1,24 @@
+"""Background jobs of the warm-reminder loop (run by `manage.py worker`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from nuanxin.core.jobs import register_job
+from nuanxin.notices.penalties import penalties_issue_due, penalty_documents_retry
+from nuanxin.notices.webhooks import webhooks_deliver_due
+
+
+@register_job("notices.penalties", every_seconds=1.0)
+def run_penalties(now: datetime) -> int:
+    return penalties_issue_due(now)
+
+
+@register_job("notices.penalty_documents", every_seconds=60.0)
+def run_penalty_documents(now: datetime) -> int:
+    return penalty_documents_retry(now)
+
+
+@register_job("notices.webhooks", every_seconds=2.0)
+def run_webhooks(now: datetime) -> int:
+    return webhooks_deliver_due(now)

@@ -1,0 +1,237 @@
+"""The warm-reminder loop: open notices for violations, confirm fixes from evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from nuanxin.audit.services import audit_record
+from nuanxin.compliance.config import loop_config
+from nuanxin.compliance.hooks import MovedObservation
+from nuanxin.compliance.models import BikeParking, ParkingCheck, Verdict
+from nuanxin.core.errors import Conflict, DomainError
+from nuanxin.notices.dispatch import dispatch_plan
+from nuanxin.notices.models import Notice
+from nuanxin.notices.webhooks import webhook_enqueue
+
+SYSTEM = "system:notices"
+FIX_REASONS = {"in_spot", "compliance_pick_up", "rebalance_pick_up", "trip_start"}
+
+
+def notice_number(notice: Notice) -> str:
+    local = timezone.localtime(notice.issued_at)
+    return f"NX{local:%Y%m%d}{notice.pk:07d}"
+
+
+def _snapshot(n: Notice) -> dict[str, Any]:
+    return {
+        "status": n.status,
+        "fixed_at": n.fixed_at,
+        "fix_reason": n.fix_reason,
+        "late_fix_at": n.late_fix_at,
+    }
+
+
+def notice_open(*, check: ParkingCheck, now: datetime | None = None) -> Notice | None:
+    """Open a notice for one outside/uncertain decision (None if the bike already has one)."""
+    now = now or timezone.now()
+    cfg = loop_config()
+    kind = Notice.Kind.VIOLATION if check.verdict == Verdict.OUTSIDE else Notice.Kind.CONFIRM
+    deadline = now + timedelta(seconds=cfg.fix_window_seconds)
+    label = check.bike.plate if hasattr(check, "bike") else str(check.bike_id)
+    plan = dispatch_plan(
+        operator_id=check.operator_id, lat=check.lat, lng=check.lng, label=label, at=now
+    )
+    try:
+        with transaction.atomic():
+            notice = Notice.objects.create(
+                number=f"tmp-{check.pk}",
+                kind=kind,
+                operator_id=check.operator_id,
+                bike_id=check.bike_id,
+                check_ref=check,
+                lat=check.lat,
+                lng=check.lng,
+                observed_at=check.observed_at,
+                issued_at=now,
+                deadline=deadline,
+                due_at=deadline + timedelta(seconds=cfg.grace_seconds),
+                worker=plan.worker,
+                route_distance_m=plan.route_distance_m,
+                eta_seconds=plan.eta_seconds,
+                nav_url=plan.nav_url,
+                target_spot=plan.target_spot,
+                target_distance_m=plan.target_distance_m,
+                target_nav_url=plan.target_nav_url,
+            )
+            notice.number = notice_number(notice)
+            notice.save(update_fields=["number"])
+            audit_record(
+                actor=None,
+                actor_label=SYSTEM,
+                action="notice.open",
+                obj=notice,
+                after={
+                    "kind": kind,
+                    "check": check.pk,
+                    "deadline": deadline,
+                    "worker": plan.worker.pk if plan.worker else None,
+                },
+            )
+            webhook_enqueue(notice=notice, event="notice.opened")
+    except IntegrityError:  # another request opened the bike's notice first
+        return None
+    return notice
+
+
+def notices_on_checks(*, checks: Sequence[ParkingCheck]) -> list[Notice]:
+    """After a batch of decisions: fix notices answered by in-spot evidence, open new ones
+    for bikes whose latest known state is outside (or uncertain)."""
+    if not checks:
+        return []
+    bike_ids = {c.bike_id for c in checks}
+    latest_ref = dict(
+        BikeParking.objects.filter(bike_id__in=bike_ids).values_list("bike_id", "check_id_ref")
+    )
+    open_by_bike = {
+        n.bike_id: n for n in Notice.objects.filter(bike_id__in=bike_ids, status=Notice.Status.OPEN)
+    }
+    opened = []
+    for c in sorted(checks, key=lambda c: c.observed_at):
+        existing = open_by_bike.get(c.bike_id)
+        if c.verdict == Verdict.IN_SPOT:
+            if existing is not None and c.observed_at >= existing.observed_at:
+                if notice_fix(
+                    notice=existing, at=c.observed_at, reason="in_spot", source_id=c.source_id
+                ):
+                    open_by_bike.pop(c.bike_id, None)
+            continue
+        if latest_ref.get(c.bike_id) != c.pk:
+            continue  # a newer observation of this bike exists: judge that one
+        if existing is not None:
+            if existing.kind == Notice.Kind.CONFIRM and c.verdict == Verdict.OUTSIDE:
+                notice_close(notice=existing, reason="superseded")
+            else:
+                continue
+        notice = notice_open(check=c)
+        if notice is not None:
+            opened.append(notice)
+            open_by_bike[c.bike_id] = notice
+    return opened
+
+
+def notices_on_moved(*, observations: Sequence[MovedObservation]) -> int:
+    fixed = 0
+    by_bike = {o.bike_id: o for o in observations}
+    for notice in Notice.objects.filter(bike_id__in=list(by_bike), status=Notice.Status.OPEN):
+        o = by_bike[notice.bike_id]
+        if o.at < notice.observed_at:
+            continue  # a movement before the violation answers nothing
+        if notice_fix(notice=notice, at=o.at, reason=o.reason, source_id=o.source_id):
+            fixed += 1
+    return fixed
+
+
+def notice_fix(*, notice: Notice, at: datetime, reason: str, source_id: str) -> bool:
+    """Confirm a fix from evidence timestamped `at`. Judged on the evidence's own time:
+    it counts when `at` ≤ deadline + clock-skew tolerance. Later evidence is recorded as a
+    late fix and the penalty goes ahead. Returns True when the notice was fixed."""
+    cfg = loop_config()
+    skew = timedelta(seconds=cfg.clock_skew_seconds)
+    now = timezone.now()
+    with transaction.atomic():
+        if notice.kind == Notice.Kind.VIOLATION and not notice.counts_as_fixed_at(at, skew):
+            updated = Notice.objects.filter(
+                pk=notice.pk, status=Notice.Status.OPEN, late_fix_at__isnull=True
+            ).update(late_fix_at=at)
+            if updated:
+                audit_record(
+                    actor=None,
+                    actor_label=SYSTEM,
+                    action="notice.late_fix",
+                    obj=notice,
+                    after={"evidence_at": at, "reason": reason, "source_id": source_id},
+                )
+            return False
+        new_status = (
+            Notice.Status.FIXED if notice.kind == Notice.Kind.VIOLATION else Notice.Status.CLOSED
+        )
+        # Conditional update: the penalty job and a fix race on status=open; one wins.
+        updated = Notice.objects.filter(pk=notice.pk, status=Notice.Status.OPEN).update(
+            status=new_status,
+            fixed_at=at,
+            fix_reason=reason[:32],
+            fix_source_id=source_id[:64],
+            closed_at=now,
+        )
+        if not updated:
+            return False
+        before = _snapshot(notice)
+        notice.refresh_from_db()
+        audit_record(
+            actor=None,
+            actor_label=SYSTEM,
+            action="notice.fix",
+            obj=notice,
+            before=before,
+            after=_snapshot(notice) | {"source_id": source_id},
+        )
+        webhook_enqueue(notice=notice, event="notice.fixed")
+    return True
+
+
+def notice_close(*, notice: Notice, reason: str, by: Any = None) -> Notice:
+    with transaction.atomic():
+        updated = Notice.objects.filter(pk=notice.pk, status=Notice.Status.OPEN).update(
+            status=Notice.Status.CLOSED, closed_at=timezone.now(), fix_reason=reason[:32]
+        )
+        if not updated:
+            raise Conflict("notice_not_open", _("该提醒已不是待整改状态。"))
+        notice.refresh_from_db()
+        audit_record(
+            actor=by,
+            actor_label="" if by else SYSTEM,
+            action="notice.close",
+            obj=notice,
+            after={"reason": reason},
+        )
+        webhook_enqueue(notice=notice, event="notice.closed")
+    return notice
+
+
+MAX_PHOTO_BYTES = 8 * 1024 * 1024
+
+
+def notice_fix_report(
+    *, notice: Notice, by: Any, photo: UploadedFile | None = None, note: str = ""
+) -> Notice:
+    """A maintenance worker reports the bike moved (optional photo). The notice closes only
+    when MDS evidence confirms it; the report is kept as supporting evidence."""
+    if notice.status != Notice.Status.OPEN:
+        raise Conflict("notice_not_open", _("该提醒已不是待整改状态。"))
+    if photo is not None:
+        if photo.size and photo.size > MAX_PHOTO_BYTES:
+            raise DomainError("photo_too_large", _("照片不能超过 8 MB。"))
+        if (photo.content_type or "").split("/")[0] != "image":
+            raise DomainError("photo_not_image", _("请上传图片文件。"))
+    with transaction.atomic():
+        locked = Notice.objects.select_for_update().get(pk=notice.pk)
+        locked.fix_reported_at = timezone.now()
+        fields = ["fix_reported_at"]
+        if photo is not None:
+            locked.fix_photo.save(photo.name or "photo.jpg", photo, save=False)
+            fields.append("fix_photo")
+        locked.save(update_fields=fields)
+        audit_record(
+            actor=by,
+            action="notice.fix_report",
+            obj=locked,
+            after={"photo": bool(photo), "note": note[:200]},
+        )
+    return locked
