@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from nuanxin.dashboard import views
 
 app_name = "dashboard"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("dashboard/", views.dashboard, name="screen"),
+    path("dashboard/rebalance/", views.rebalance, name="rebalance"),
+    path("dashboard/notices/<int:notice_id>/", views.notice_detail, name="notice"),
+]

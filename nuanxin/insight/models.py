@@ -74,6 +74,9 @@ class RebalanceMove(models.Model):
         verbose_name_plural = _("调度建议明细")
         ordering = ["plan", "-bikes"]
 
+    def __str__(self) -> str:
+        return f"{self.from_cell}→{self.to_cell} ×{self.bikes}"
+
 
 class FleetSizeRun(models.Model):
     """One `fleet_size` search: the result, the split by operator and the report."""

@@ -86,7 +86,7 @@ def solve_transport(
     g = nx.DiGraph()
     g.add_node("S", demand=-budget)
     g.add_node("T", demand=budget)
-    bypass_cost = int(math.ceil(max_distance_m / truck_capacity)) + 1
+    bypass_cost = math.ceil(max_distance_m / truck_capacity) + 1
     g.add_edge("S", "T", capacity=budget, weight=bypass_cost * 10)
     for a, i in enumerate(src.tolist()):
         g.add_edge("S", ("s", i), capacity=int(surplus[i]), weight=0)
@@ -95,7 +95,7 @@ def solve_transport(
             d = float(dist[a, b])
             if d > max_distance_m:
                 break
-            g.add_edge(("s", i), ("d", int(dst[b])), weight=int(round(d / truck_capacity)))
+            g.add_edge(("s", i), ("d", int(dst[b])), weight=round(d / truck_capacity))
     for j in dst.tolist():
         g.add_edge(("d", j), "T", capacity=int(deficit[j]), weight=0)
     flow = nx.min_cost_flow(g)
@@ -106,6 +106,6 @@ def solve_transport(
             if f > 0:
                 j = node[1]
                 d = float(dist[a, index_of_dst[j]])
-                moves.append(Move(i, j, int(f), d, int(math.ceil(f / truck_capacity))))
+                moves.append(Move(i, j, int(f), d, math.ceil(f / truck_capacity)))
     moves.sort(key=lambda m: (-m.bikes, m.distance_m))
     return moves
