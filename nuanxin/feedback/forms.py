@@ -1,0 +1,52 @@
+"""Forms only validate shapes; the rules live in the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from nuanxin.feedback.catalog import all_rating_tags, categories
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class RatingForm(forms.Form):
+    stars = forms.TypedChoiceField(
+        label=_("星级"),
+        choices=[(i, str(i)) for i in range(1, 6)],
+        coerce=int,
+        error_messages={"required": _("请选择星级。")},
+    )
+    tags = forms.MultipleChoiceField(label=_("标签"), required=False)
+    text = forms.CharField(label=_("评价内容"), required=False, max_length=500)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["tags"].choices = [(t, t) for t in all_rating_tags()]
+
+
+class ComplaintForm(forms.Form):
+    category = forms.ChoiceField(label=_("投诉类别"))
+    description = forms.CharField(
+        label=_("问题描述"), min_length=5, max_length=2000, widget=forms.Textarea
+    )
+    phone = forms.CharField(label=_("回访电话（选填）"), required=False, max_length=20)
+    lat = forms.FloatField(required=False, widget=forms.HiddenInput)
+    lng = forms.FloatField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", _("请选择"))] + [
+            (c.code, c.name) for c in categories()
+        ]
+
+
+class FeedbackForm(forms.Form):
+    satisfied = forms.TypedChoiceField(
+        choices=[("1", _("满意")), ("0", _("不满意"))], coerce=lambda v: v == "1"
+    )
+    note = forms.CharField(required=False, max_length=500)

@@ -1,0 +1,1 @@
+"""Writes of the feedback app: ratings (ratings.py) and the complaint workflow (complaints.py)."""
