@@ -142,8 +142,8 @@ class SpotIndex:
         miny = np.minimum(ex[:, :, 1], ex[:, :, 3]).min(axis=1) - self.search_m
         maxy = np.maximum(ex[:, :, 1], ex[:, :, 3]).max(axis=1) + self.search_m
         self.gx0, self.gy0 = float(minx.min()), float(miny.min())
-        self.nx = int(math.ceil((maxx.max() - self.gx0) / self.cell_m)) + 1
-        self.ny = int(math.ceil((maxy.max() - self.gy0) / self.cell_m)) + 1
+        self.nx = math.ceil((maxx.max() - self.gx0) / self.cell_m) + 1
+        self.ny = math.ceil((maxy.max() - self.gy0) / self.cell_m) + 1
         cells: list[np.ndarray] = []
         owners: list[np.ndarray] = []
         for i in range(n):

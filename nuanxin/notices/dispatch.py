@@ -68,7 +68,7 @@ def dispatch_plan(*, operator_id: int, lat: float, lng: float, label: str, at) -
     return Dispatch(
         worker=best[1] if best else None,
         route_distance_m=best[0] if best else None,
-        eta_seconds=int(round(best[0] / walk_speed_mps())) if best else None,
+        eta_seconds=round(best[0] / walk_speed_mps()) if best else None,
         nav_url=amap_walk_link(lat=lat, lng=lng, name=label),
         target_spot=target,
         target_distance_m=target_d,

@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from nuanxin.notices import views
 
 app_name = "notices"
-urlpatterns: list = []
+urlpatterns = [
+    path("operator/", views.portal_home, name="portal_home"),
+    path("operator/notices/<str:number>/", views.portal_notice, name="portal_notice"),
+    path("operator/notices/<str:number>/report", views.portal_fix_report, name="portal_fix_report"),
+]
