@@ -73,9 +73,9 @@ class Case(models.Model):
 
     class Level(models.TextChoices):
         NONE = "none", _("不予处罚")
-        LIGHT = "light", _("从轻")
-        NORMAL = "normal", _("一般")
-        HEAVY = "heavy", _("从重")
+        LIGHTER = "lighter", _("从轻")
+        GENERAL = "general", _("一般")
+        HEAVIER = "heavier", _("从重")
 
     number = models.CharField(_("案件编号"), max_length=40, unique=True)
     bureau = models.ForeignKey("orgs.Bureau", on_delete=models.PROTECT, related_name="+")
@@ -87,7 +87,9 @@ class Case(models.Model):
         _("状态"), max_length=16, choices=CaseStatus.choices, default=S.FILED, db_index=True
     )
     # The party as identified at filing (Art. 59 names the party on the decision).
-    party_ref = models.PositiveBigIntegerField(_("当事人记录ID"), null=True, blank=True)
+    party = models.ForeignKey(
+        "violations.Party", null=True, on_delete=models.PROTECT, related_name="cases"
+    )
     party_kind = models.CharField(_("当事人类型"), max_length=14, choices=PartyKind.choices)
     party_name = models.CharField(_("当事人"), max_length=120, db_index=True)
     party_id_number = models.CharField(_("证件号/统一社会信用代码"), max_length=32, blank=True)

@@ -19,10 +19,10 @@ ELECTRONIC = (Channel.PORTAL, Channel.EMAIL, Channel.SMS)
 
 
 class PartyFields(models.Model):
-    """Who the party is: a violations.Party (by id) and/or its merchant or operator."""
+    """Who the party is: the violations.Party, and its merchant or operator for inbox lookups."""
 
-    party_ref = models.PositiveBigIntegerField(
-        _("当事人记录ID"), null=True, blank=True, db_index=True
+    party = models.ForeignKey(
+        "violations.Party", null=True, on_delete=models.PROTECT, related_name="+"
     )
     merchant = models.ForeignKey(
         "merchants.Merchant", null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nuanxin.audit.services import audit_record, snapshot
-from nuanxin.cases.services.common import party_info
+from nuanxin.cases.services.common import party_resolve
 from nuanxin.core.errors import Conflict, DomainError
 from nuanxin.deliveries.channels import BACKENDS
 from nuanxin.deliveries.models import (
@@ -34,19 +34,23 @@ CHANNEL_ORDER = [Channel.PORTAL, Channel.EMAIL, Channel.SMS]
 AUDIT_FIELDS = ["status", "delivered_at", "opened_at", "acknowledged_at", "served_at"]
 
 
-def _party_q(info: Any) -> Q:
-    if info.ref is not None:
-        return Q(party_ref=info.ref)
-    if info.merchant is not None:
-        return Q(merchant=info.merchant, party_ref__isnull=True)
-    if info.operator is not None:
-        return Q(operator=info.operator, party_ref__isnull=True)
-    raise DomainError("party", _("无法识别受送达人。"))
+def _party_q(party: Any) -> Q:
+    return Q(party=party)
 
 
 def consent_for(party: Any) -> DeliveryConsent | None:
     """The party's current signed consent to electronic service, if any."""
-    info = party_info(party)
+    from nuanxin.violations.models import Party
+
+    if not isinstance(party, Party):
+        label = party._meta.label_lower
+        field = {"merchants.merchant": "merchant", "bikes.operator": "operator"}.get(label)
+        if field is None:
+            return None
+        party = Party.objects.filter(**{field: party}).first()
+        if party is None:
+            return None
+    info = party
     return DeliveryConsent.objects.filter(_party_q(info), revoked_at__isnull=True).first()
 
 
@@ -64,7 +68,7 @@ def delivery_consent_record(
     `addresses`: {"phone": …, "email": …, "postal": …}. The portal channel needs the party
     to have a portal: a merchant with a login, or a bike operator.
     """
-    info = party_info(party)
+    info = party_resolve(party, by=by, source_ip=source_ip)
     chosen = [c for c in CHANNEL_ORDER if c in set(channels)]
     unknown = set(channels) - set(ELECTRONIC)
     if unknown:
@@ -87,7 +91,7 @@ def delivery_consent_record(
     now = timezone.now()
     DeliveryConsent.objects.filter(_party_q(info), revoked_at__isnull=True).update(revoked_at=now)
     consent = DeliveryConsent.objects.create(
-        party_ref=info.ref,
+        party=info,
         merchant=info.merchant,
         operator=info.operator,
         party_name=info.name,
@@ -190,7 +194,7 @@ def delivery_send(
     Works without a human (by=None, e.g. the bikes worker serving an operator): portal
     delivery reaches the operator's inbox at once and fixes the legal date of service.
     """
-    info = party_info(party)
+    info = party_resolve(party, by=by, source_ip=source_ip)
     number, title, doc_type = _document_meta(document)
     if case is None:
         case = _case_for(document)
@@ -209,7 +213,7 @@ def delivery_send(
                 % "、".join(str(Channel(c).label) for c in channels if c in Channel.values),
             )
     delivery = Delivery.objects.create(
-        party_ref=info.ref,
+        party=info,
         merchant=info.merchant,
         operator=info.operator,
         party_name=info.name,

@@ -25,7 +25,7 @@ def _onspot(p: Any, party: Any, amount: str, **kw: Any) -> Case:
         by=p.officer_a,
         second_officer=p.officer_a2,
         party=party,
-        proposal=make_proposal(level="light", amount=amount, lo="0", hi="5000"),
+        proposal=make_proposal(level="lighter", amount=amount, lo="0", hi="5000"),
         facts="在人民路流动摆摊经营。",
         place="谯城区人民路与中华路交叉口",
         occurred_at=timezone.now() - dt.timedelta(minutes=10),

@@ -167,7 +167,7 @@ def test_departure_needs_a_reason_and_is_flagged_for_review(personas: Any, file_
     assert case.departure_flagged and case.fine_amount == Decimal("1500.00")
     plain = file_case()
     assert not plain.departure_flagged and plain.fine_amount == Decimal("1000.00")
-    heavier_level = file_case(level="heavy", departure_reason="一年内第三次违法，从重处罚。")
+    heavier_level = file_case(level="heavier", departure_reason="一年内第三次违法，从重处罚。")
     assert heavier_level.departure_flagged
 
 

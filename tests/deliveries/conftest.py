@@ -32,7 +32,7 @@ def signing_keys(personas: Any, settings: Any, case_keys_root: Path, tmp_path: P
 
 
 def make_proposal(
-    level: str = "normal", amount: str | None = "1000.00", lo: str = "500", hi: str = "2000"
+    level: str = "general", amount: str | None = "1000.00", lo: str = "500", hi: str = "2000"
 ) -> Any:
     from nuanxin.cases.services import Proposal
 

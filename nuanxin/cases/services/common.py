@@ -30,47 +30,51 @@ AUDIT_FIELDS = [
 
 @dataclass(frozen=True)
 class PartyInfo:
-    """The party as the case records it, from a violations.Party, a Merchant or an Operator."""
+    """A party not yet in the register (a person met on the street), to be created."""
 
     kind: str  # "person" | "organisation"
     name: str
     id_number: str = ""
     address: str = ""
     phone: str = ""
-    ref: int | None = None  # violations.Party pk
-    merchant: Any = None
-    operator: Any = None
 
 
-def party_info(party: Any) -> PartyInfo:
-    if isinstance(party, PartyInfo):
+def party_kind_of(party: Any) -> str:
+    """'person' or 'organisation', without creating anything (merchants are organisations)."""
+    kind = getattr(party, "kind", None)
+    label = getattr(getattr(party, "_meta", None), "label_lower", "")
+    if label in ("merchants.merchant", "bikes.operator"):
+        return "organisation"
+    return str(kind or "person")
+
+
+def party_resolve(party: Any, *, by: Any, source_ip: str | None = None) -> Any:
+    """The violations.Party for a Party, Merchant, Operator or PartyInfo (created on first use)."""
+    from nuanxin.violations.models import Party
+    from nuanxin.violations.services_party import (
+        party_create,
+        party_for_merchant,
+        party_for_operator,
+    )
+
+    if isinstance(party, Party):
         return party
+    if isinstance(party, PartyInfo):
+        return party_create(
+            kind=party.kind,
+            name=party.name,
+            by=by,
+            id_number=party.id_number,
+            phone=party.phone,
+            address=party.address,
+            source_ip=source_ip,
+        )
     label = party._meta.label_lower
     if label == "merchants.merchant":
-        # 个体工商户 are natural persons in law (民法典 Art. 54); enterprises are organisations.
-        kind = "person" if party.kind == "individual" else "organisation"
-        return PartyInfo(
-            kind=kind,
-            name=party.name,
-            id_number=party.uscc,
-            address=party.address,
-            phone=party.contact_phone,
-            merchant=party,
-        )
+        return party_for_merchant(merchant=party, by=by, source_ip=source_ip)
     if label == "bikes.operator":
-        return PartyInfo(kind="organisation", name=party.name, operator=party)
-    # violations.Party (person or organisation, optional merchant/operator)
-    kind = str(getattr(party, "kind", "person"))
-    return PartyInfo(
-        kind="organisation" if kind in ("organisation", "organization", "org") else "person",
-        name=str(getattr(party, "name", "")),
-        id_number=str(getattr(party, "id_number", "") or getattr(party, "uscc", "") or ""),
-        address=str(getattr(party, "address", "") or ""),
-        phone=str(getattr(party, "phone", "") or ""),
-        ref=party.pk,
-        merchant=getattr(party, "merchant", None),
-        operator=getattr(party, "operator", None),
-    )
+        return party_for_operator(operator=party, by=by, source_ip=source_ip)
+    raise DomainError("party", _("无法识别的当事人。"))
 
 
 def case_number_allocate(*, bureau: Any, year: int) -> str:

@@ -14,13 +14,13 @@ from django.utils.translation import gettext as _
 from nuanxin.cases import clocks
 from nuanxin.cases.models import Case, CaseStatus
 from nuanxin.cases.services.common import (
-    PartyInfo,
     case_number_allocate,
     ensure,
     evidence_context,
     issue_document,
     money_text,
-    party_info,
+    party_kind_of,
+    party_resolve,
     penalty_text,
     record_action,
     require_officer,
@@ -29,7 +29,7 @@ from nuanxin.core.errors import DomainError, NotAllowed
 
 # Art. 51: the on-the-spot procedure covers a warning or a fine up to these amounts.
 ONSPOT_LIMITS = {"person": Decimal("200.00"), "organisation": Decimal("3000.00")}
-LEVELS = {"none", "light", "normal", "heavy"}
+LEVELS = {"none", "lighter", "general", "heavier"}
 
 
 @dataclass(frozen=True)
@@ -66,8 +66,9 @@ def _articles(value: Any) -> list[dict[str, str]]:
                 {"citation": str(item.get("citation", "")), "text": str(item.get("text", ""))}
             )
         else:
-            citation = getattr(item, "citation", None) or str(item)
-            found.append({"citation": str(citation), "text": str(getattr(item, "text", ""))})
+            citation = getattr(item, "full_citation", None) or getattr(item, "citation", None)
+            text = getattr(item, "text", "") or getattr(item, "summary", "")
+            found.append({"citation": str(citation or item), "text": str(text)})
     return found
 
 
@@ -89,8 +90,7 @@ def case_propose(*, tag_code: str, party: Any, facts: dict[str, Any] | None = No
     tag = tag_get(tag_code)
     if tag is None:
         raise DomainError("unknown_tag", _("未找到行为标识：%s") % tag_code)
-    info = party_info(party)
-    proposal = discretion_propose(tag=tag, party_kind=info.kind, facts=facts or {})
+    proposal = discretion_propose(tag=tag, party_kind=party_kind_of(party), facts=facts or {})
     return Proposal(
         level=str(proposal.level),
         amount=_dec(proposal.amount),
@@ -100,8 +100,8 @@ def case_propose(*, tag_code: str, party: Any, facts: dict[str, Any] | None = No
         catalogue_version=str(proposal.catalogue_version),
         tag_code=str(getattr(tag, "code", tag_code)),
         tag_name=str(getattr(tag, "name", tag_code)),
-        articles_violated=_tag_articles(tag, "articles_violated", "article_violated"),
-        articles_penalty=_tag_articles(tag, "articles_penalty", "article_penalty"),
+        articles_violated=_tag_articles(tag, "violated_articles", "article_violated"),
+        articles_penalty=_tag_articles(tag, "penalty_articles", "article_penalty"),
     )
 
 
@@ -139,7 +139,7 @@ def _base_case(
     *,
     by: Any,
     second_officer: Any,
-    info: PartyInfo,
+    info: Any,
     proposal: Proposal,
     level: str,
     amount: Decimal,
@@ -177,7 +177,7 @@ def _base_case(
         district=district,
         procedure=procedure,
         status=status,
-        party_ref=info.ref,
+        party=info,
         party_kind=info.kind,
         party_name=info.name,
         party_id_number=info.id_number,
@@ -240,7 +240,7 @@ def case_file(
     case = _base_case(
         by=by,
         second_officer=second_officer,
-        info=party_info(party),
+        info=party_resolve(party, by=by, source_ip=source_ip),
         proposal=proposal,
         level=level or proposal.level,
         amount=amount,
@@ -307,7 +307,7 @@ def case_decide_onspot(
 ) -> Case:
     """简易程序: decide and hand over a 当场行政处罚决定书 at once (Art. 51, 52, 61)."""
     _validate_officers(by, second_officer)
-    info = party_info(party)
+    info = party_resolve(party, by=by, source_ip=source_ip)
     amount = _dec(fine_amount)
     if amount is None:
         amount = proposal.amount or Decimal("0.00")
