@@ -77,3 +77,33 @@ class Licence(models.Model):
 
     def is_valid_on(self, day: object) -> bool:
         return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)  # type: ignore[operator]
+
+
+class Inspection(models.Model):
+    """An officer's on-site inspection (日常检查) of a shop, feeding the credit record."""
+
+    class Result(models.TextChoices):
+        PASS = "pass", _("合格")
+        RECTIFY = "rectify", _("责令整改")
+        FAIL = "fail", _("不合格")
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="inspections")
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="inspections"
+    )
+    at = models.DateTimeField(_("检查时间"), db_index=True)
+    result = models.CharField(_("检查结果"), max_length=16, choices=Result.choices)
+    notes = models.TextField(_("检查记录"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("检查记录")
+        verbose_name_plural = _("检查记录")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.merchant} {self.get_result_display()} {self.at:%Y-%m-%d}"
+
+    @property
+    def credit_label(self) -> str:
+        return f"JC{self.pk:06d}"
