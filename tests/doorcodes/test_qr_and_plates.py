@@ -30,7 +30,9 @@ def _opens_merchant(client: Any, url: str, name: str) -> None:
     assert name in response.content.decode()
 
 
-def test_png_decodes_to_the_scan_url(client_for: Any, client: Any, personas: Any, door_code: Any) -> None:
+def test_png_decodes_to_the_scan_url(
+    client_for: Any, client: Any, personas: Any, door_code: Any
+) -> None:
     staff = client_for(personas.officer_a)
     response = staff.get(f"/staff/doorcodes/{personas.merchant_shop.pk}/qr.png")
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
@@ -41,7 +43,9 @@ def test_png_decodes_to_the_scan_url(client_for: Any, client: Any, personas: Any
 
 
 def test_svg_is_served(client_for: Any, personas: Any, door_code: Any) -> None:
-    response = client_for(personas.officer_a).get(f"/staff/doorcodes/{personas.merchant_shop.pk}/qr.svg")
+    response = client_for(personas.officer_a).get(
+        f"/staff/doorcodes/{personas.merchant_shop.pk}/qr.svg"
+    )
     assert response.status_code == 200
     assert response.content.lstrip().startswith(b"<?xml") and b"<svg" in response.content
 
@@ -51,7 +55,9 @@ def test_svg_is_served(client_for: Any, personas: Any, door_code: Any) -> None:
 def test_door_plate_pdf_decodes_after_rendering(
     client_for: Any, client: Any, personas: Any, door_code: Any, tmp_path: Path
 ) -> None:
-    response = client_for(personas.officer_a).get(f"/staff/doorcodes/{personas.merchant_shop.pk}/plate.pdf")
+    response = client_for(personas.officer_a).get(
+        f"/staff/doorcodes/{personas.merchant_shop.pk}/plate.pdf"
+    )
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
     pdf = tmp_path / "plate.pdf"
     pdf.write_bytes(response.content)
@@ -60,9 +66,13 @@ def test_door_plate_pdf_decodes_after_rendering(
     assert len(pages) == 1
     texts = _decode(Image.open(pages[0]))
     assert texts == [door_code.url]
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert "老王烧烤店" in text and "扫码查看证照信用" in text and "亳州市城市管理局" in text
-    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    fonts = subprocess.run(
+        ["pdffonts", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout
     assert "yes yes" in fonts  # embedded, subset
     client.logout()
     _opens_merchant(client, texts[0], "老王烧烤店")
@@ -70,7 +80,9 @@ def test_door_plate_pdf_decodes_after_rendering(
 
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed")
-def test_merchant_plates_command_prints_one_plate_per_page(personas: Any, door_code: Any, tmp_path: Path) -> None:
+def test_merchant_plates_command_prints_one_plate_per_page(
+    personas: Any, door_code: Any, tmp_path: Path
+) -> None:
     from nuanxin.doorcodes.services import door_code_issue
     from nuanxin.merchants.models import Merchant
 
@@ -93,11 +105,17 @@ def test_merchant_plates_command_prints_one_plate_per_page(personas: Any, door_c
     assert decoded == [[door_code.url], [other_code.url]]
     one = tmp_path / "qcs.pdf"
     call_command("merchant_plates", "--out", str(one), "--district", "QC-S")
-    text = subprocess.run(["pdftotext", str(one), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(one), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert "南京巷面馆" in text and "老王烧烤店" not in text
     single = tmp_path / "one.pdf"
-    call_command("merchant_plates", "--out", str(single), "--merchant", str(personas.merchant_shop.pk))
-    text = subprocess.run(["pdftotext", str(single), "-"], capture_output=True, text=True, check=True).stdout
+    call_command(
+        "merchant_plates", "--out", str(single), "--merchant", str(personas.merchant_shop.pk)
+    )
+    text = subprocess.run(
+        ["pdftotext", str(single), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert "老王烧烤店" in text and "南京巷面馆" not in text
 
 

@@ -19,7 +19,9 @@ def _clear_cache() -> None:
     cache.clear()
 
 
-def test_it_shows_the_merchant_licences_level_and_buttons(client: Any, personas: Any, door_code: Any) -> None:
+def test_it_shows_the_merchant_licences_level_and_buttons(
+    client: Any, personas: Any, door_code: Any
+) -> None:
     from nuanxin.merchants.models import Licence
 
     Licence.objects.create(
@@ -42,7 +44,9 @@ def test_it_shows_the_merchant_licences_level_and_buttons(client: Any, personas:
     assert "nx_device" in response.cookies
 
 
-def test_it_needs_few_queries(client: Any, personas: Any, door_code: Any, django_assert_max_num_queries: Any) -> None:
+def test_it_needs_few_queries(
+    client: Any, personas: Any, door_code: Any, django_assert_max_num_queries: Any
+) -> None:
     client.get(f"/q/{door_code.token}")  # warm the summary cache
     with django_assert_max_num_queries(2):
         assert client.get(f"/q/{door_code.token}").status_code == 200
@@ -71,7 +75,9 @@ def test_it_refuses_forged_and_altered_tokens_and_logs_them(
     assert scan.user_agent.startswith("Mozilla/5.0")
 
 
-def test_a_revoked_code_is_refused_after_reissue(client: Any, personas: Any, door_code: Any) -> None:
+def test_a_revoked_code_is_refused_after_reissue(
+    client: Any, personas: Any, door_code: Any
+) -> None:
     old_token = door_code.token
     new = door_code_issue(merchant=personas.merchant_shop, by=personas.officer_a, reason="码牌损毁")
     assert client.get(f"/q/{new.token}").status_code == 200
@@ -81,12 +87,16 @@ def test_a_revoked_code_is_refused_after_reissue(client: Any, personas: Any, doo
     assert CounterfeitScan.objects.get().reason == "revoked"
 
 
-def test_a_code_revoked_without_replacement_is_refused(client: Any, personas: Any, door_code: Any) -> None:
+def test_a_code_revoked_without_replacement_is_refused(
+    client: Any, personas: Any, door_code: Any
+) -> None:
     door_code_revoke(code=door_code, by=personas.chief, reason="商户停业")
     assert client.get(f"/q/{door_code.token}").status_code == 410
 
 
-def test_repeated_bad_scans_count_hits_and_a_report_adds_the_location(client: Any, personas: Any) -> None:
+def test_repeated_bad_scans_count_hits_and_a_report_adds_the_location(
+    client: Any, personas: Any
+) -> None:
     for _ in range(3):
         response = client.get("/q/fake-plate-123")
     scan = CounterfeitScan.objects.get()

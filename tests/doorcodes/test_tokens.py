@@ -37,7 +37,9 @@ def test_it_refuses_a_token_signed_with_another_key(settings) -> None:  # type: 
         token_parse(forged)
 
 
-@pytest.mark.parametrize("junk", ["", "hello", "abcdefgh.1", "ABCDEFGH.1.AAAAAAAAAAAAAAAA", "x" * 300])
+@pytest.mark.parametrize(
+    "junk", ["", "hello", "abcdefgh.1", "ABCDEFGH.1.AAAAAAAAAAAAAAAA", "x" * 300]
+)
 def test_it_refuses_malformed_tokens(junk: str) -> None:
     with pytest.raises(TokenError) as err:
         token_parse(junk)
