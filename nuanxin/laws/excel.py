@@ -72,6 +72,7 @@ def catalogue_to_xlsx(cat: CatalogueVersion, path: str | Path) -> None:
     meta.append(["version", data["version"]])
     meta.append(["effective_date", data["effective_date"].isoformat()])
     meta.append(["notes", data["notes"]])
+    meta.append(["ladder", json.dumps(data["ladder"], ensure_ascii=False)])
     laws = wb.create_sheet("laws")
     laws.append(LAW_COLUMNS)
     articles = wb.create_sheet("articles")
@@ -120,6 +121,7 @@ def catalogue_from_xlsx(path: str | Path) -> dict[str, Any]:
         "version": str(meta["version"]),
         "effective_date": str(meta["effective_date"]),
         "notes": meta.get("notes") or "",
+        "ladder": json.loads(str(meta["ladder"])) if meta.get("ladder") else {},
         "laws": list(by_key.values()),
         "tags": list(tag_by_code.values()),
     }

@@ -105,6 +105,10 @@ def _validate(data: Any) -> None:
             if art["key"] in article_keys:
                 raise _invalid(f"duplicate article key {art['key']}")
             article_keys.add(art["key"])
+    for stage, refs in (data.get("ladder") or {}).items():
+        for ref in refs:
+            if ref not in article_keys:
+                raise _invalid(f"ladder {stage}: unknown article '{ref}'")
     templates = data.get("discretion_templates", {}) or {}
     codes: set[str] = set()
     for tag in data["tags"]:
@@ -132,6 +136,8 @@ def _validate(data: Any) -> None:
             if tag["discretion_template"] not in templates:
                 raise _invalid(f"tag {code}: unknown template {tag['discretion_template']}")
             levels = templates[tag["discretion_template"]]
+        if not levels or not any(not (lvl.get("conditions") or {}) for lvl in levels):
+            raise _invalid(f"tag {code}: needs discretion levels ending in a catch-all level")
         for lvl in levels or []:
             if lvl.get("level") not in LEVELS:
                 raise _invalid(f"tag {code}: unknown discretion level {lvl.get('level')}")
@@ -192,6 +198,7 @@ def catalogue_load_data(
             sha256=sha256,
             source_name=source_name[:200],
             notes=data.get("notes", "") or "",
+            ladder=data.get("ladder") or {},
             loaded_by=by if getattr(by, "is_authenticated", False) else None,
         )
         articles: dict[str, Article] = {}
@@ -384,6 +391,7 @@ def catalogue_as_data(cat: CatalogueVersion) -> dict[str, Any]:
         "version": cat.version,
         "effective_date": cat.effective_date,
         "notes": cat.notes,
+        "ladder": cat.ladder,
         "laws": laws,
         "tags": tags,
     }

@@ -21,6 +21,12 @@ class CatalogueVersion(models.Model):
     sha256 = models.CharField(_("源文件SHA-256"), max_length=64)
     source_name = models.CharField(_("源文件"), max_length=200, blank=True)
     notes = models.TextField(_("说明"), blank=True)
+    ladder = models.JSONField(
+        _("首违普法、二次告诫的法律依据"),
+        default=dict,
+        blank=True,
+        help_text=_("education_basis / warning_basis / case_basis：条文代码列表"),
+    )
     loaded_at = models.DateTimeField(_("导入时间"), auto_now_add=True)
     loaded_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

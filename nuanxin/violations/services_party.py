@@ -60,13 +60,13 @@ def party_for_merchant(*, merchant: Any, by: Any, source_ip: str | None = None) 
             return party
     except IntegrityError:
         # Another request created it at the same moment, or a party with this USCC exists.
-        party = (
+        found = (
             Party.objects.filter(merchant=merchant).first()
             or Party.objects.filter(kind=kind, id_number=merchant.uscc).first()
         )
-        if party is None:
+        if found is None:
             raise
-        return party
+        return found
 
 
 def party_for_operator(*, operator: Any, by: Any, source_ip: str | None = None) -> Party:
