@@ -289,20 +289,13 @@ def _describe(layer: str, ids: list[int]) -> list[dict[str, Any]]:
             return []
         out = []
         for n in notice.objects.filter(pk__in=ids):
-            url = None
-            get_url = getattr(n, "get_absolute_url", None)
-            if callable(get_url):
-                try:
-                    url = get_url()
-                except Exception:
-                    url = None
             out.append(
                 {
                     "id": n.pk,
                     "label": str(n),
                     "status": getattr(n, "status", ""),
                     "deadline": str(getattr(n, "deadline", "") or ""),
-                    "url": url or f"/dashboard/notices/{n.pk}/",
+                    "url": f"/dashboard/notices/{n.pk}/",
                 }
             )
         return out

@@ -169,38 +169,21 @@ def notices(window: Window, *, overdue: bool) -> Points:
     qs = notice.objects.filter(open_notices_q(now))
     if overdue:
         qs = qs.filter(deadline__lt=now)
-    if window.kind != "now" and "created_at" in _fields(notice):
-        qs = qs.filter(_time_filter("created_at", window))
+    stamp = next((f for f in ("issued_at", "created_at") if f in _fields(notice)), None)
+    if window.kind != "now" and stamp:
+        qs = qs.filter(_time_filter(stamp, window))
     return _notice_points(qs)
 
 
 def violations(window: Window) -> Points:
-    """Parking violations decided by the compliance engine (non-compliant decisions)."""
-    model = None
-    for label in ("compliance.ParkingDecision", "compliance.Decision", "compliance.Violation"):
-        model = model_or_none(label)
-        if model is not None:
-            break
-    if model is None:
-        raise SourceAbsent(_("数据源 compliance（停放判定）尚未接入。"))
-    fields = _fields(model)
-    time_field = next((f for f in ("at", "decided_at", "created_at") if f in fields), None)
-    if not {"lat", "lng"} <= fields or time_field is None:
-        raise SourceAbsent(_("停放判定缺少位置或时间字段。"))
-    qs = model.objects.all()
-    for flag, value in (("compliant", False), ("is_violation", True), ("in_spot", False)):
-        if flag in fields:
-            qs = qs.filter(**{flag: value})
-            break
-    else:
-        if "verdict" in fields:
-            qs = qs.exclude(verdict__in=("ok", "compliant", "in_spot"))
+    """Parking violations: the compliance engine's checks with verdict "outside"."""
+    check = _need("compliance.ParkingCheck", "lat", "lng", "verdict", "observed_at", "operator")
+    qs = check.objects.filter(verdict="outside")
     if window.kind == "now":
-        qs = qs.filter(**{f"{time_field}__gte": timezone.now() - timezone.timedelta(hours=1)})
+        qs = qs.filter(observed_at__gte=timezone.now() - timezone.timedelta(hours=1))
     else:
-        qs = qs.filter(_time_filter(time_field, window))
-    operator = "operator_id" if "operator" in fields else "bike__operator_id"
-    return _as_points(qs, "lat", "lng", operator)
+        qs = qs.filter(_time_filter("observed_at", window))
+    return _as_points(qs, "lat", "lng", "operator_id")
 
 
 LAYERS: dict[str, Callable[[Window], Points]] = {
@@ -229,7 +212,7 @@ def source_status() -> dict[str, Any]:
     out: dict[str, Any] = {}
     checks = {
         "bikes": lambda: _need("bikes.Bike", "lat", "lng", "vehicle_state", "operator"),
-        "violations": lambda: violations,  # resolved lazily below
+        "violations": lambda: _need("compliance.ParkingCheck", "lat", "verdict", "observed_at"),
         "notices_open": _notice_model,
         "notices_overdue": _notice_model,
         "trip_origins": lambda: _need("mds.Trip", "start_lat", "start_time"),
@@ -237,18 +220,7 @@ def source_status() -> dict[str, Any]:
     }
     for layer, check in checks.items():
         try:
-            if layer == "violations":
-                if not any(
-                    model_or_none(m)
-                    for m in (
-                        "compliance.ParkingDecision",
-                        "compliance.Decision",
-                        "compliance.Violation",
-                    )
-                ):
-                    raise SourceAbsent(_("数据源 compliance（停放判定）尚未接入。"))
-            else:
-                check()
+            check()
             out[layer] = {"available": True}
         except SourceAbsent as exc:
             out[layer] = {"available": False, "reason": str(exc)}

@@ -73,3 +73,43 @@ def small_city(p: Any) -> dict[str, Any]:
         bikes.append(make_bike(p.other_operator, *SPOT_B))
     bikes.append(make_bike(p.operator, *SPOT_B, state="on_trip"))  # riding: not parked
     return {"spots": spots, "bikes": bikes}
+
+
+def make_notice(
+    operator: Any, bike: Any, *, number: str, lat: float, lng: float, **fields: Any
+) -> Any:
+    """A parking notice as the notices app stores it (with the compliance check behind it)."""
+    from nuanxin.compliance.models import ParkingCheck
+    from nuanxin.notices.models import Notice
+
+    now = timezone.now()
+    check = ParkingCheck.objects.create(
+        bike=bike,
+        operator=operator,
+        observed_at=now,
+        lat=lat,
+        lng=lng,
+        accuracy_used_m=5,
+        tolerance_m=1,
+        source="event",
+        source_id=number,
+        verdict="outside",
+        rule="beyond_error",
+    )
+    defaults = {
+        "kind": "violation",
+        "status": "open",
+        "observed_at": now,
+        "issued_at": now,
+        "deadline": now + dt.timedelta(minutes=15),
+        "due_at": now + dt.timedelta(minutes=15),
+    }
+    return Notice.objects.create(
+        number=number,
+        operator=operator,
+        bike=bike,
+        check_ref=check,
+        lat=lat,
+        lng=lng,
+        **{**defaults, **fields},
+    )
