@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from nuanxin.deliveries import views
 
 app_name = "deliveries"
-urlpatterns: list = []
+urlpatterns = [
+    path("service/<str:token>/", views.service_open, name="open"),
+]

@@ -15,21 +15,47 @@ from nuanxin.cases.services.common import party_resolve
 TODAY = dt.date(2026, 6, 15)
 
 
-def _case(p: Any, n: int, *, officer: Any, party: Any, level: str, fine: str,
-          proposed: str = "general", departure: bool = False, district: Any = None,
-          status: str = CaseStatus.DECIDED, tag: str = "outside_shop_trading") -> Case:
+def _case(
+    p: Any,
+    n: int,
+    *,
+    officer: Any,
+    party: Any,
+    level: str,
+    fine: str,
+    proposed: str = "general",
+    departure: bool = False,
+    district: Any = None,
+    status: str = CaseStatus.DECIDED,
+    tag: str = "outside_shop_trading",
+) -> Case:
     district = district or officer.district
     second = p.officer_a2 if officer != p.officer_a2 else p.officer_a
     if district == p.district_b:
         second = p.officer_a  # officers may help out across districts
     return Case.objects.create(
-        number=f"T-{n}", bureau=p.bureau, district=district, status=status, party=party,
-        party_kind=party.kind, party_name=party.name, merchant=party.merchant,
-        tag_code=tag, tag_name="店外经营", facts="f", place="p",
-        occurred_at=timezone.now(), proposed_level=proposed, proposed_amount=Decimal("500"),
-        level=level, fine_amount=Decimal(fine), departure_flagged=departure,
+        number=f"T-{n}",
+        bureau=p.bureau,
+        district=district,
+        status=status,
+        party=party,
+        party_kind=party.kind,
+        party_name=party.name,
+        merchant=party.merchant,
+        tag_code=tag,
+        tag_name="店外经营",
+        facts="f",
+        place="p",
+        occurred_at=timezone.now(),
+        proposed_level=proposed,
+        proposed_amount=Decimal("500"),
+        level=level,
+        fine_amount=Decimal(fine),
+        departure_flagged=departure,
         departure_reason="理由理由理由理由理由" if departure else "",
-        lead_officer=officer, second_officer=second, filed_on=TODAY,
+        lead_officer=officer,
+        second_officer=second,
+        filed_on=TODAY,
         decision_due=TODAY + dt.timedelta(days=90),
     )
 
@@ -41,11 +67,17 @@ def test_report_figures_on_constructed_cases(personas: Any) -> None:
     _case(p, 1, officer=p.officer_a, party=shop, level="general", fine="500")
     _case(p, 2, officer=p.officer_a, party=shop, level="lighter", fine="200", departure=True)
     _case(p, 3, officer=p.officer_a, party=other, level="general", fine="500")
-    _case(p, 4, officer=p.officer_a, party=other, level="heavier", fine="900",
-          proposed="heavier")
+    _case(p, 4, officer=p.officer_a, party=other, level="heavier", fine="900", proposed="heavier")
     _case(p, 5, officer=p.officer_b, party=other, level="general", fine="500")
-    _case(p, 6, officer=p.officer_a, party=other, level="general", fine="500",
-          status=CaseStatus.INVESTIGATING)  # not decided: not counted
+    _case(
+        p,
+        6,
+        officer=p.officer_a,
+        party=other,
+        level="general",
+        fine="500",
+        status=CaseStatus.INVESTIGATING,
+    )  # not decided: not counted
     report = consistency_report(start=TODAY, end=TODAY)
     officer_a = next(r for r in report.by_officer if r.key == p.officer_a.pk)
     assert officer_a.total == 4
@@ -77,12 +109,24 @@ def test_substantiated_complaints_never_acted_on(personas: Any) -> None:
         pytest.skip("feedback.Complaint not available")
     p = personas
     when = timezone.make_aware(dt.datetime(2026, 6, 10, 10, 0))
-    complaint.objects.create(tracking_no="TS-1", source="scan", merchant=p.merchant_shop,
-                             category="油烟", description="油烟扰民", substantiated=True,
-                             created_at=when)
-    complaint.objects.create(tracking_no="TS-2", source="scan", merchant=p.merchant_shop,
-                             category="油烟", description="仍然油烟扰民", substantiated=False,
-                             created_at=when)
+    complaint.objects.create(
+        tracking_no="TS-1",
+        source="scan",
+        merchant=p.merchant_shop,
+        category="油烟",
+        description="油烟扰民",
+        substantiated=True,
+        created_at=when,
+    )
+    complaint.objects.create(
+        tracking_no="TS-2",
+        source="scan",
+        merchant=p.merchant_shop,
+        category="油烟",
+        description="仍然油烟扰民",
+        substantiated=False,
+        created_at=when,
+    )
     report = consistency_report(start=dt.date(2026, 6, 1), end=TODAY)
     assert [(r["merchant_name"], r["complaints"]) for r in report.ignored_complaints] == [
         (p.merchant_shop.name, 1)

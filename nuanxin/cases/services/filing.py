@@ -253,6 +253,10 @@ def case_file(
         procedure=Case.Procedure.ORDINARY,
         status=CaseStatus.FILED,
     )
+    if violation is not None:
+        from nuanxin.violations.services_violation import violation_case_link
+
+        violation_case_link(violation=violation, case_ref=case.number, by=by, source_ip=source_ip)
     record_action(
         case=case,
         kind="file",
