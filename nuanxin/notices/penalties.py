@@ -22,13 +22,18 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from nuanxin.audit.services import audit_record
+from nuanxin.lib.env import envint
 from nuanxin.notices.enforcement import penalty_try_documents
 from nuanxin.notices.models import Notice, PenaltyDecision
 from nuanxin.notices.webhooks import webhook_enqueue
 
-BATCH = 25  # notices per transaction: a kill loses at most this much work (then redone)
+
+def batch_size() -> int:
+    """Notices per transaction: a kill loses at most this much work (then redone)."""
+    return max(1, envint("NOTICE_PENALTY_BATCH", 25))
 
 
 def worker_label() -> str:
@@ -56,7 +61,7 @@ def _penalise_one(notice: Notice, now: datetime, label: str) -> bool:
         operator_id=notice.operator_id,
         number=f"{notice.number}-P",
         status=PenaltyDecision.Status.DOCUMENT_PENDING,
-        issued_at=now,
+        issued_at=timezone.now(),
         issued_by=label,
     )
     penalty_try_documents(notice=notice, decision=decision)
@@ -83,8 +88,9 @@ def penalties_issue_due(now: datetime, *, limit: int = 500) -> int:
     label = worker_label()
     issued = 0
     ids = _due_ids(now, limit)
-    for lo in range(0, len(ids), BATCH):
-        chunk = ids[lo : lo + BATCH]
+    size = batch_size()
+    for lo in range(0, len(ids), size):
+        chunk = ids[lo : lo + size]
         with transaction.atomic():
             qs = Notice.objects.filter(pk__in=chunk, status=Notice.Status.OPEN).select_related(
                 "operator", "bike", "check_ref", "check_ref__spot", "check_ref__spot_version"
