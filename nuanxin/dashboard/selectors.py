@@ -170,19 +170,15 @@ def _today_range() -> tuple[dt.datetime, dt.datetime]:
     return start, start + dt.timedelta(days=1)
 
 
-def _count_today(label: str, district: District | None) -> dict[str, Any]:
+def _count_today(
+    label: str, time_field: str, district: District | None, district_path: str = "district"
+) -> dict[str, Any]:
     try:
-        model = model_or_none(label)
-        if model is None:
-            raise SourceAbsent(_("数据源 %(m)s 尚未接入。") % {"m": label})
-        names = _fields(model)
-        field = next((f for f in ("issued_at", "created_at", "at") if f in names), None)
-        if field is None:
-            raise SourceAbsent(_("数据源 %(m)s 没有时间字段。") % {"m": label})
+        model = _model(label, time_field, district_path.split("__")[0])
         start, end = _today_range()
-        qs = _in_district(
-            model.objects.filter(**{f"{field}__gte": start, f"{field}__lt": end}), district
-        )
+        qs = model.objects.filter(**{f"{time_field}__gte": start, f"{time_field}__lt": end})
+        if district is not None:
+            qs = qs.filter(**{f"{district_path}_id": district.pk})
         return {"available": True, "n": qs.count()}
     except SourceAbsent as exc:
         return {"available": False, "reason": str(exc)}
@@ -192,9 +188,11 @@ def enforcement_today(district: District | None) -> dict[str, Any]:
     """首违普法 / 二次告诫 / 处罚: education, warnings and penalty cases filed today."""
     return {
         "available": True,
-        "education": _count_today("violations.Education", district),
-        "warning": _count_today("violations.Warning", district),
-        "penalty": _count_today("cases.Case", district),
+        "education": _count_today(
+            "violations.Education", "educated_at", district, "violation__district"
+        ),
+        "warning": _count_today("violations.Warning", "warned_at", district, "violation__district"),
+        "penalty": _count_today("cases.Case", "created_at", district),
     }
 
 

@@ -20,7 +20,6 @@ from nuanxin.insight.access import (
     operators_for,
 )
 from nuanxin.insight.models import FleetSizeRun, RebalancePlan
-from nuanxin.insight.png import heatmap_png
 from nuanxin.insight.services import (
     fleet_quota_apply,
     rebalance_plan_create,
@@ -109,6 +108,8 @@ def heatmap_image(
         date=date,
         days=days,
     )
+    from nuanxin.insight.png import heatmap_png  # matplotlib only when a PNG is asked for
+
     result = selectors.heatmap(q)
     png = heatmap_png(result, selectors.boundaries(district=q.district))
     resp = HttpResponse(png, content_type="image/png")
