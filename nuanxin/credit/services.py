@@ -131,17 +131,22 @@ def merchant_score_compute(
 
 
 def _score_store(
-    *, merchant: Any, by: Any, trigger: CreditEvent | None, reason: str
+    *,
+    merchant: Any,
+    by: Any,
+    trigger: CreditEvent | None,
+    reason: str,
+    as_of: dt.datetime | None = None,
 ) -> tuple[CreditState, bool]:
     """Recompute and, when score or level changed, keep a history row and audit the change."""
-    result = merchant_score_compute(merchant=merchant)
+    result = merchant_score_compute(merchant=merchant, as_of=as_of)
     state = CreditState.objects.select_for_update().filter(merchant=merchant).first()
     before = (state.score, state.level) if state else (None, "")
     changed = state is None or (state.score, state.level) != (result.score, result.level)
     version_changed = state is not None and state.rules_version != result.rules_version
     if not changed and not version_changed:
         return state, False  # type: ignore[return-value]
-    now = timezone.now()
+    now = as_of or timezone.now()
     if state is None:
         state = CreditState.objects.create(
             merchant=merchant,
@@ -182,11 +187,13 @@ def _score_store(
 
 
 @transaction.atomic
-def credit_recompute(*, merchant: Any, by: Any, reason: str = "") -> CreditState:
+def credit_recompute(
+    *, merchant: Any, by: Any, reason: str = "", as_of: dt.datetime | None = None
+) -> CreditState:
     """Recompute the merchant's score from all its events (after a rules change, or daily as
     old events leave their look-back windows). Same result as the incremental updates."""
     state, _changed = _score_store(
-        merchant=merchant, by=by, trigger=None, reason=reason or _("重新计算")
+        merchant=merchant, by=by, trigger=None, reason=reason or _("重新计算"), as_of=as_of
     )
     return state
 

@@ -194,3 +194,24 @@ def test_a_naive_time_is_refused(personas) -> None:
             occurred_at=dt.datetime(2026, 1, 1),
             by=None,
         )
+
+
+def test_the_daily_job_drops_events_that_left_their_window(personas) -> None:
+    from nuanxin.credit.jobs import credit_daily_refresh
+
+    shop = personas.merchant_shop
+    rules = rules_current()
+    window = rules.kinds["warning"].window_days
+    credit_event_record(
+        merchant=shop,
+        kind="warning",
+        source=None,
+        occurred_at=_now() - dt.timedelta(days=window - 1),
+        by=None,
+    )
+    assert CreditState.objects.get(merchant=shop).score == rules.base_score - 5
+    later = _now() + dt.timedelta(days=2)
+    CreditState.objects.update(updated_at=_now() - dt.timedelta(days=2))
+    assert credit_daily_refresh(later) == 1
+    assert CreditState.objects.get(merchant=shop).score == rules.base_score
+    assert credit_daily_refresh(later) == 0  # claimed rows are fresh now
