@@ -162,7 +162,7 @@ def slip_bitmap(content: dict[str, Any]) -> Image.Image:
     blocks.append((str(_("扫码核验真伪：")), body, True))
     qr = qr_image(content["verify_url"])
     line_gap = 6
-    heights = [f.getbbox("国Ag")[3] + line_gap for _t, f, _c in blocks]
+    heights = [int(f.getbbox("国Ag")[3]) + line_gap for _t, f, _c in blocks]
     height = margin + sum(heights) + qr.height + 40
     img = Image.new("1", (DOTS, height), 1)
     draw = ImageDraw.Draw(img)
