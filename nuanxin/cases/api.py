@@ -17,6 +17,12 @@ from nuanxin.cases.timeline import party_summary, party_timeline, timeline_pdf
 from nuanxin.core.access import require_role
 from nuanxin.core.http import client_ip
 
+
+def _auth(request: HttpRequest) -> Any:
+    """The authenticated user or token django-ninja put on the request."""
+    return getattr(request, "auth", None)
+
+
 router = Router(tags=["cases"])
 REPORT_ROLES = ("reviewer", "chief", "dispatcher", "analyst", "bureau_admin", "officer")
 
@@ -76,7 +82,7 @@ def _out(case: Case) -> CaseOut:
 
 @router.get("/", response=list[CaseOut], auth=staff_auth)
 def case_list(request: HttpRequest, status: str = "", limit: int = 100) -> list[CaseOut]:
-    queryset = cases_visible_to(request.auth)
+    queryset = cases_visible_to(_auth(request))
     if status:
         queryset = queryset.filter(status=status)
     return [_out(c) for c in queryset.prefetch_related("payments")[: max(1, min(limit, 500))]]
@@ -122,7 +128,7 @@ def consistency_xlsx(
 def _report_args(
     request: HttpRequest, start: dt.date | None, end: dt.date | None, district: int | None
 ) -> dict[str, Any]:
-    user = require_role(request.auth, *REPORT_ROLES)
+    user = require_role(_auth(request), *REPORT_ROLES)
     today = dt.date.today()
     if user.role == "officer":
         district = user.district_id
@@ -151,7 +157,7 @@ class TimelineOut(Schema):
 
 @router.get("/parties/{party_id}/timeline", response=TimelineOut, auth=staff_auth)
 def party_timeline_get(request: HttpRequest, party_id: int) -> TimelineOut:
-    party = access_party_record(request.auth, party_id)
+    party = access_party_record(_auth(request), party_id)
     entries = party_timeline(party)
     return TimelineOut(
         party_id=party.pk,
@@ -167,7 +173,7 @@ def party_timeline_get(request: HttpRequest, party_id: int) -> TimelineOut:
 
 @router.get("/parties/{party_id}/timeline.pdf", auth=staff_auth)
 def party_timeline_pdf(request: HttpRequest, party_id: int) -> HttpResponse:
-    party = access_party_record(request.auth, party_id)
+    party = access_party_record(_auth(request), party_id)
     response = HttpResponse(
         timeline_pdf(party, party_timeline(party)), content_type="application/pdf"
     )
@@ -177,15 +183,15 @@ def party_timeline_pdf(request: HttpRequest, party_id: int) -> HttpResponse:
 
 @router.get("/{case_id}", response=CaseOut, auth=staff_auth)
 def case_get(request: HttpRequest, case_id: int) -> CaseOut:
-    return _out(access_case(request.auth, case_id))
+    return _out(access_case(_auth(request), case_id))
 
 
 @router.post("/{case_id}/approve", response=CaseOut, auth=staff_auth)
 def case_approve(request: HttpRequest, case_id: int, payload: ApproveIn) -> CaseOut:
-    case = access_case(request.auth, case_id)
+    case = access_case(_auth(request), case_id)
     case = services.case_approve(
         case=case,
-        by=request.auth,
+        by=_auth(request),
         approve=payload.approve,
         opinion=payload.opinion,
         source_ip=client_ip(request),
@@ -195,10 +201,10 @@ def case_approve(request: HttpRequest, case_id: int, payload: ApproveIn) -> Case
 
 @router.post("/{case_id}/review", response=CaseOut, auth=staff_auth)
 def case_review(request: HttpRequest, case_id: int, payload: ReviewIn) -> CaseOut:
-    case = access_case(request.auth, case_id)
+    case = access_case(_auth(request), case_id)
     case = services.case_review(
         case=case,
-        by=request.auth,
+        by=_auth(request),
         passed=payload.passed,
         opinion=payload.opinion,
         source_ip=client_ip(request),

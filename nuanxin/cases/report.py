@@ -152,7 +152,7 @@ def _ignored_complaints(
     ).select_related("merchant", "merchant__district")
     if district_id is not None:
         complaints = complaints.filter(merchant__district_id=district_id)
-    by_merchant: dict[int, list[Any]] = defaultdict(list)
+    by_merchant: dict[Any, list[Any]] = defaultdict(list)
     for complaint in complaints:
         by_merchant[complaint.merchant_id].append(complaint)
     try:
@@ -271,14 +271,14 @@ def report_xlsx(report: Report) -> bytes:
             )
     sheet = book.create_sheet(_("投诉未处置"))
     sheet.append([_("市场主体"), _("辖区"), _("属实投诉数"), _("首次投诉"), _("受理编号")])
-    for row in report.ignored_complaints:
+    for item in report.ignored_complaints:
         sheet.append(
             [
-                row["merchant_name"],
-                row["district"],
-                row["complaints"],
-                row["first_complaint"],
-                "、".join(row["tracking_nos"]),
+                item["merchant_name"],
+                item["district"],
+                item["complaints"],
+                item["first_complaint"],
+                "、".join(item["tracking_nos"]),
             ]
         )
     out = io.BytesIO()

@@ -37,9 +37,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in CaseStatus.values:
         queryset = queryset.filter(status=status)
-    elif status == "mine":
-        queryset = queryset.filter(chief__isnull=True) if request.user.role == "chief" else queryset
-    if request.user.role == "chief" and request.GET.get("todo"):
+    user: Any = request.user
+    if user.role == "chief" and request.GET.get("todo"):
         queryset = queryset.filter(
             status__in=[CaseStatus.FILED, CaseStatus.CHIEF_APPROVAL], penalty_approved_at=None
         )
@@ -315,7 +314,8 @@ def _report_args(request: HttpRequest) -> dict[str, Any]:
     today = timezone.localdate()
     start = _date(request.GET.get("start", "")) or today.replace(month=1, day=1)
     end = _date(request.GET.get("end", "")) or today
-    district_id = request.user.district_id if request.user.role == "officer" else None
+    user: Any = request.user
+    district_id = user.district_id if user.role == "officer" else None
     if district_id is None and request.GET.get("district", "").isdigit():
         district_id = int(request.GET["district"])
     return {"start": start, "end": end, "district_id": district_id}

@@ -17,7 +17,7 @@ from nuanxin.deliveries.services import (
 def _verify_url(delivery: object) -> str:
     from nuanxin.documents.models import Document
 
-    document = Document.objects.filter(pk=getattr(delivery, "document_id", None)).first()
+    document = Document.objects.filter(pk=getattr(delivery, "document_id", 0) or 0).first()
     return document.verify_url if document is not None else ""
 
 

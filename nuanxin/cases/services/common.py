@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -241,11 +242,12 @@ def evidence_context(case: Case) -> list[dict[str, str]]:
     """The evidence list for documents: files the evidence app linked to the case, with
     their SHA-256, and the officers' written on-site record (hash of its exact text)."""
     items: list[dict[str, str]] = []
+    lister: Any = None
     try:
-        from nuanxin.evidence import selectors as evidence_selectors  # type: ignore[attr-defined]
+        evidence_selectors: Any = importlib.import_module("nuanxin.evidence.selectors")
+        lister = getattr(evidence_selectors, "evidence_for", None)
     except ImportError:
-        evidence_selectors = None
-    lister = getattr(evidence_selectors, "evidence_for", None)
+        pass
     if lister is not None:
         for item in lister(subject=case):
             name = getattr(item, "name", "") or getattr(item, "original_name", "") or str(item)
