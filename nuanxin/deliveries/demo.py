@@ -1,7 +1,8 @@
-"""Demo data for this app; called by `manage.py seed_demo` in app order."""
+"""Demo data for deliveries comes from nuanxin.cases.demo, which serves one decision
+electronically through delivery_consent_record / delivery_send like a real officer would."""
 
 from nuanxin.core.demo import DemoContext
 
 
 def seed(ctx: DemoContext) -> None:
-    """Idempotent: running it twice adds nothing."""
+    """Idempotent: nothing of its own to add."""
