@@ -135,12 +135,22 @@ class SpotIndex:
             self.nx = self.ny = 1
             self.cell_start = np.zeros(2, dtype=np.int64)
             self.cell_spots = np.zeros(0, dtype=np.int32)
+            self.bbox = np.zeros((1, 4))
             return
         ex = self.edges
         minx = np.minimum(ex[:, :, 0], ex[:, :, 2]).min(axis=1) - self.search_m
         maxx = np.maximum(ex[:, :, 0], ex[:, :, 2]).max(axis=1) + self.search_m
         miny = np.minimum(ex[:, :, 1], ex[:, :, 3]).min(axis=1) - self.search_m
         maxy = np.maximum(ex[:, :, 1], ex[:, :, 3]).max(axis=1) + self.search_m
+        self.bbox = np.stack(
+            [
+                minx + self.search_m,
+                maxx - self.search_m,
+                miny + self.search_m,
+                maxy - self.search_m,
+            ],
+            axis=1,
+        )
         self.gx0, self.gy0 = float(minx.min()), float(miny.min())
         self.nx = math.ceil((maxx.max() - self.gx0) / self.cell_m) + 1
         self.ny = math.ceil((maxy.max() - self.gy0) / self.cell_m) + 1
@@ -182,6 +192,16 @@ class SpotIndex:
         point = np.repeat(np.arange(m), count)
         offsets = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
         spot = self.cell_spots[np.repeat(start, count) + offsets]
+        # Cheap exact prefilter: the distance to a polygon is at least that to its bbox.
+        bb = self.bbox[spot]
+        bx = np.maximum(np.maximum(bb[:, 0] - x[point], x[point] - bb[:, 1]), 0.0)
+        by = np.maximum(np.maximum(bb[:, 2] - y[point], y[point] - bb[:, 3]), 0.0)
+        keep = bx * bx + by * by <= self.search_m * self.search_m
+        point, spot = point[keep], spot[keep]
+        total = len(point)
+        if total == 0:
+            return best_s, best_d
+        count = np.bincount(point, minlength=m)
         e = self.edges[spot]  # (pairs, k, 4)
         px = x[point][:, None]
         py = y[point][:, None]

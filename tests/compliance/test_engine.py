@@ -1,0 +1,124 @@
+"""The vectorised engine agrees with the naive per-polygon reference; reloads on change."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from django.utils import timezone
+
+from nuanxin.compliance import index as index_mod
+from nuanxin.compliance.engine import VERDICTS, EngineConfig, SpotIndex, naive_check
+from nuanxin.compliance.models import OverflowAlert, ParkingCheck
+from nuanxin.compliance.services import bikes_moved, parked_bikes_evaluate
+from tests.compliance.factories import (
+    LAT0,
+    LNG0,
+    east_of_spot_edge,
+    make_bike,
+    make_spot,
+    moved,
+    parked,
+)
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+
+
+def test_engine_matches_naive_reference_on_random_city():
+    import compliance as bench  # bench/compliance.py's synthetic city
+
+    rng = np.random.default_rng(7)
+    spots = bench.make_spots(300, rng)
+    lat, lng, acc = bench.make_points(spots, 3000, rng)
+    index = SpotIndex(spots)
+    cfg = EngineConfig(tolerance_m=1.0)
+    res = index.check(lat, lng, acc, cfg)
+    for i in range(0, 3000, 7):
+        verdict, rule, spot, dist = naive_check(index, lat[i], lng[i], acc[i], cfg)
+        assert VERDICTS[res.verdict[i]] == verdict, i
+        assert res.spot[i] == spot
+        if spot >= 0:
+            assert res.distance_m[i] == pytest.approx(dist, abs=1e-6)
+
+
+def test_polygon_with_a_hole_is_not_a_spot_inside_the_hole():
+    from types import SimpleNamespace
+
+    from tests.compliance.factories import box
+
+    outer = box(LAT0, LNG0, 40, 40)["coordinates"][0]
+    hole = box(LAT0, LNG0, 20, 20)["coordinates"][0][::-1]
+    spot = SimpleNamespace(
+        spot_id=1,
+        polygon={"type": "Polygon", "coordinates": [outer, hole]},
+        capacity=5,
+        beacon_ids=(),
+        center_lat=LAT0,
+        center_lng=LNG0,
+    )
+    index = SpotIndex([spot])
+    res = index.check(np.array([LAT0]), np.array([LNG0]), np.array([0.0]), EngineConfig())
+    assert VERDICTS[res.verdict[0]] == "outside"
+    assert res.distance_m[0] == pytest.approx(10.0, abs=0.01)
+
+
+def test_decisions_use_the_spot_version_in_force_at_the_event_time(personas):
+    now = timezone.now()
+    cut = now - dt.timedelta(hours=1)
+    v1 = make_spot("S1", w_m=10, since=now - dt.timedelta(days=3), until=cut)
+    v2 = make_spot("S1", w_m=40, since=cut, version=2, spot=v1.spot)  # the spot grew
+    bike = make_bike(personas.operator)
+    lat, lng = east_of_spot_edge(10.0)  # 10 m outside v1, inside v2
+    old = parked(bike, lat, lng, at=now - dt.timedelta(hours=2))
+    new = parked(bike, lat, lng, at=now)
+    parked_bikes_evaluate(observations=[old, new])
+    by_source = {c.source_id: c for c in ParkingCheck.objects.all()}
+    assert by_source[old.source_id].verdict == "outside"
+    assert by_source[old.source_id].spot_version == v1
+    assert by_source[new.source_id].verdict == "in_spot"
+    assert by_source[new.source_id].spot_version == v2
+
+
+def test_index_reloads_when_the_spots_change(personas):
+    bike = make_bike(personas.operator)
+    make_spot("S1")
+    parked_bikes_evaluate(observations=[parked(bike, LAT0, LNG0)])
+    built = index_mod.builds
+    parked_bikes_evaluate(observations=[parked(bike, LAT0, LNG0)])
+    assert index_mod.builds == built  # cached
+    far_lat, far_lng = east_of_spot_edge(500)
+    make_spot("S2", far_lat, far_lng)  # a new version row bumps the stamp
+    summary = parked_bikes_evaluate(observations=[parked(bike, far_lat, far_lng)])
+    assert index_mod.builds == built + 1
+    assert summary.checks[0].verdict == "in_spot"
+
+
+def test_overflow_alert_with_each_operators_share_and_its_end(personas):
+    make_spot("S1", capacity=2)
+    bikes = [make_bike(personas.operator), make_bike(personas.operator)]
+    bikes.append(make_bike(personas.other_operator))
+    parked_bikes_evaluate(observations=[parked(b, LAT0, LNG0) for b in bikes])
+    alert = OverflowAlert.objects.get(closed_at__isnull=True)
+    assert (alert.count, alert.capacity) == (3, 2)
+    assert alert.shares == {"qingju": 2, "hellobike": 1}
+    bikes_moved(observations=[moved(bikes[2], timezone.now(), "rebalance_pick_up")])
+    alert.refresh_from_db()
+    assert alert.closed_at is not None and alert.count == 2
+
+
+def test_overflow_api_hides_competitors_shares(client, personas):
+    from tests.notices.test_access import token_for
+
+    make_spot("S1", capacity=1)
+    parked_bikes_evaluate(
+        observations=[
+            parked(make_bike(personas.operator), LAT0, LNG0),
+            parked(make_bike(personas.other_operator), LAT0, LNG0),
+        ]
+    )
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token_for(personas.operator)}"}
+    data = client.get("/api/v1/compliance/overflows", **auth).json()
+    assert data[0]["shares"] == {"qingju": 1, "others": 1}
