@@ -100,7 +100,7 @@ def parse_body(request: HttpRequest) -> Any:
 
 
 def bulk_response(result: BulkResult) -> HttpResponse:
-    return mds_response(result.body(), result.status)
+    return mds_response(result.ordered_body(), result.status)
 
 
 # --- ingest ------------------------------------------------------------------------------
@@ -186,7 +186,7 @@ def _vehicles_write(request: HttpRequest, *, update: bool) -> HttpResponse:
             _("单批最多 %(max)d 条。") % {"max": bike_policy().max_batch_items},
             [f"body: {len(items)} items"],
         )
-    result = BulkResult(total=len(items))
+    result = BulkResult(total=len(items), items=items)
     good: list[tuple[int, VehicleIn]] = []
     for index, item in enumerate(items):
         try:
@@ -208,7 +208,7 @@ def _vehicles_write(request: HttpRequest, *, update: bool) -> HttpResponse:
         status = (
             409 if errors == {"already_registered"} else 404 if errors == {"unregistered"} else 400
         )
-    return mds_response(result.body(), status)
+    return mds_response(result.ordered_body(), status)
 
 
 @agency_endpoint
@@ -275,26 +275,67 @@ def vehicle_detail(request: HttpRequest, device_id: str) -> HttpResponse:
     )
 
 
+def _ms(t: Any) -> int:
+    return round(t.timestamp() * 1000)
+
+
+def event_json(e: MdsEvent, operator: Operator, device_id: uuid.UUID) -> dict[str, Any]:
+    """An MDS event rebuilt from its columns plus the extensions kept in `payload`."""
+    extra = dict(e.payload or {})
+    data: dict[str, Any] = {
+        "event_id": str(e.event_id),
+        "device_id": str(device_id),
+        "provider_id": str(operator.provider_id),
+        "vehicle_state": e.vehicle_state,
+        "event_types": list(e.event_types),
+        "timestamp": _ms(e.timestamp),
+        **extra,
+    }
+    if e.lat is not None and "location" not in extra:
+        data["location"] = {"lat": e.lat, "lng": e.lng}
+        if e.accuracy_m is not None:
+            data["location"]["horizontal_accuracy"] = e.accuracy_m
+    if e.trip_ids:
+        data["trip_ids"] = list(e.trip_ids)
+    if e.battery_percent is not None:
+        data["battery_percent"] = e.battery_percent
+    if e.associated_ticket:
+        data["associated_ticket"] = e.associated_ticket
+    return data
+
+
+def telemetry_json(t: Telemetry, operator: Operator, device_id: uuid.UUID) -> dict[str, Any]:
+    extra = dict(t.payload or {})
+    location: dict[str, Any] = {"lat": t.lat, "lng": t.lng}
+    if t.accuracy_m is not None:
+        location["horizontal_accuracy"] = t.accuracy_m
+    if t.speed is not None:
+        location["speed"] = t.speed
+    data: dict[str, Any] = {
+        "telemetry_id": str(t.telemetry_id),
+        "device_id": str(device_id),
+        "provider_id": str(operator.provider_id),
+        "timestamp": _ms(t.timestamp),
+        "trip_ids": list(t.trip_ids) if t.trip_ids else None,
+        "journey_id": str(t.journey_id) if t.journey_id else None,
+        "location": location,
+        **extra,
+    }
+    if t.battery_percent is not None:
+        data["battery_percent"] = t.battery_percent
+    return data
+
+
 def vehicle_status_json(bike: Bike, operator: Operator) -> dict[str, Any] | None:
-    event = (
-        MdsEvent.objects.filter(bike=bike)
-        .order_by("-timestamp")
-        .values_list("payload", flat=True)
-        .first()
-    )
-    tele = (
-        Telemetry.objects.filter(bike=bike)
-        .order_by("-timestamp")
-        .values_list("payload", flat=True)
-        .first()
-    )
+    event = MdsEvent.objects.filter(bike=bike).order_by("-timestamp").first()
+    tele = Telemetry.objects.filter(bike=bike).order_by("-timestamp").first()
     if event is None or tele is None:
         return None
     return {
         "device_id": str(bike.device_id),
         "provider_id": str(operator.provider_id),
-        "last_event": event,
-        "last_telemetry": tele,
+        "last_event": event_json(event, operator, bike.device_id),
+        "last_telemetry": telemetry_json(tele, operator, bike.device_id),
     }
 
 

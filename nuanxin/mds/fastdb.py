@@ -19,7 +19,31 @@ def _identity(v: Any) -> Any:
     return v
 
 
+class RawJson(str):
+    """JSON text already serialised (written as is, never encoded twice)."""
+
+
+def _RawJsonb(text: str) -> Any:
+    from psycopg.types.json import Jsonb
+
+    return Jsonb(text, dumps=lambda t: t)
+
+
+_ADAPTERS: dict[str, dict[str, Callable[[Any], Any]]] = {}
+
+
 def _adapters() -> dict[str, Callable[[Any], Any]]:
+    found = _ADAPTERS.get(connection.vendor)
+    if found is None:
+        found = _ADAPTERS[connection.vendor] = _make_adapters()
+    return found
+
+
+def json_text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _make_adapters() -> dict[str, Callable[[Any], Any]]:
     if connection.vendor == "sqlite":
 
         def dt(v: datetime | None) -> str | None:
@@ -29,11 +53,16 @@ def _adapters() -> dict[str, Callable[[Any], Any]]:
         return {
             "uuid": lambda v: None if v is None else (v.hex if isinstance(v, uuid.UUID) else v),
             "datetime": dt,
-            "json": lambda v: json.dumps(v, ensure_ascii=False, separators=(",", ":")),
+            "json": lambda v: v if isinstance(v, RawJson) else json_text(v),
         }
-    from psycopg.types.json import Jsonb
 
-    return {"uuid": _identity, "datetime": _identity, "json": lambda v: Jsonb(v)}
+    from psycopg.types.json import Jsonb as _Jsonb
+
+    return {
+        "uuid": _identity,
+        "datetime": _identity,
+        "json": lambda v: _RawJsonb(v) if isinstance(v, RawJson) else _Jsonb(v),
+    }
 
 
 def _kind(field: models.Field) -> str:
@@ -85,3 +114,8 @@ def bulk_execute(sql: str, params: Sequence[Sequence[Any]]) -> None:
 def adapt(kind: str, value: Any) -> Any:
     """Adapt one value ("uuid", "datetime", "json") for hand-written SQL."""
     return _adapters().get(kind, _identity)(value)
+
+
+def adapter(kind: str) -> Callable[[Any], Any]:
+    """The adapter for one kind, to call in a loop without looking it up each time."""
+    return _adapters().get(kind, _identity)

@@ -6,6 +6,7 @@ every trip and we will never expose plates or device_ids; counts per station are
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -83,18 +84,27 @@ def gbfs_manifest(base_url: str) -> dict[str, Any]:
 def system_information() -> dict[str, Any]:
     bureau = Bureau.objects.first()
     name = bureau.name if bureau else settings.BUREAU_NAME
-    return _envelope(
-        {
-            "system_id": "nuanxin-bikes",
-            "languages": ["zh-CN", "en"],
-            "name": _text(f"{name} 共享单车停放点", "Shared-bike parking spots"),
-            "operator": _text(name),
-            "opening_hours": "24/7",
-            "feed_contact_email": settings.DEFAULT_FROM_EMAIL,
-            "timezone": "Asia/Shanghai",
-            "phone_number": (bureau.phone if bureau and bureau.phone else "12319"),
-        }
-    )
+    data: dict[str, Any] = {
+        "system_id": "nuanxin-bikes",
+        "languages": ["zh-CN", "en"],
+        "name": _text(f"{name} 共享单车停放点", "Shared-bike parking spots"),
+        "operator": _text(name),
+        "opening_hours": "24/7",
+        "feed_contact_email": settings.DEFAULT_FROM_EMAIL,
+        "timezone": "Asia/Shanghai",
+    }
+    phone = e164(bureau.phone if bureau else "")
+    if phone:
+        data["phone_number"] = phone
+    return _envelope(data)
+
+
+def e164(phone: str) -> str:
+    """A Chinese landline/mobile as E.164 (+86…), or "" when it is a short number like 12319."""
+    digits = re.sub(r"\D", "", phone or "")
+    if len(digits) < 10:
+        return ""
+    return "+86" + digits.removeprefix("0")
 
 
 def vehicle_types() -> dict[str, Any]:

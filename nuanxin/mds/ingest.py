@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 import shapely
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
@@ -31,7 +31,7 @@ from nuanxin.bikes.policy import bike_policy
 from nuanxin.bikes.services import unregistered_record
 from nuanxin.compliance import hooks
 from nuanxin.mds import validate as v
-from nuanxin.mds.fastdb import adapt, bulk_execute, bulk_insert
+from nuanxin.mds.fastdb import RawJson, adapter, bulk_execute, bulk_insert, json_text
 from nuanxin.mds.models import MdsEvent, Telemetry, Trip
 from nuanxin.orgs.models import Bureau
 
@@ -72,7 +72,8 @@ class BulkResult:
     total: int
     success: int = 0
     failures: list[dict[str, Any]] = field(default_factory=list)
-    stored: int = 0  # newly stored (success also counts idempotent repeats)
+    stored: int = 0
+    items: list[Any] | None = None  # newly stored (success also counts idempotent repeats)
 
     def add_failure(self, item: Any, exc: v.ItemError) -> None:
         self.failures.append(
@@ -93,11 +94,39 @@ class BulkResult:
             return 404
         return 400
 
-    def body(self) -> dict[str, Any]:
-        return {"success": self.success, "total": self.total, "failures": self.failures}
+    def body(self, items: list[Any] | None = None) -> dict[str, Any]:
+        """`items` (the request's list) orders the failures as the items were sent."""
+        failures = self.failures
+        if items is not None and len(failures) > 1:
+            position = {id(item): i for i, item in enumerate(items)}
+            failures = sorted(failures, key=lambda f: position.get(id(f["item"]), 0))
+        return {"success": self.success, "total": self.total, "failures": failures}
+
+    def ordered_body(self) -> dict[str, Any]:
+        return self.body(self.items)
 
 
 # --- shared steps -------------------------------------------------------------------------
+
+
+def _prepare(operator: Operator) -> None:
+    operator.provider_id_text = str(operator.provider_id)  # type: ignore[attr-defined]
+
+
+_TYPES_JSON: dict[tuple[str, ...], RawJson] = {}
+
+
+def _types_json(types: list[str]) -> RawJson:
+    key = tuple(types)
+    found = _TYPES_JSON.get(key)
+    if found is None:
+        found = _TYPES_JSON[key] = RawJson(json_text(list(key)))
+    return found
+
+
+def _extras_json(item: dict, known: frozenset[str]) -> RawJson:
+    more = v.extras(item, known)
+    return RawJson(json_text(more) if more else "{}")
 
 
 def batch_check(items: Any) -> list[Any]:
@@ -143,10 +172,28 @@ class CityBoundary:
         return list(shapely.contains_xy(geom, np.asarray(lngs), np.asarray(lats)))
 
 
+def _select_by_uuid(sql: str, ids: list[uuid.UUID]) -> list[tuple]:
+    """Run `sql` (with one `IN (%s)` for the ids) in chunks; first column back as a UUID."""
+    out: list[tuple] = []
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        to_db = adapter("uuid")
+        params = [to_db(i) for i in chunk]
+        with connection.cursor() as cursor:
+            cursor.execute(sql % ", ".join(["%s"] * len(chunk)), params)
+            rows = cursor.fetchall()
+        out.extend((r[0] if isinstance(r[0], uuid.UUID) else uuid.UUID(r[0]), *r[1:]) for r in rows)
+    return out
+
+
 def devices_resolve(device_ids: set[uuid.UUID]) -> dict[uuid.UUID, tuple[int, int, str]]:
     """One query: device_id → (bike id, operator id, current vehicle_state)."""
-    rows = Bike.objects.filter(device_id__in=list(device_ids)).values_list(
-        "device_id", "pk", "operator_id", "vehicle_state"
+    if not device_ids:
+        return {}
+    rows = _select_by_uuid(
+        f"SELECT device_id, id, operator_id, vehicle_state FROM {Bike._meta.db_table} "
+        "WHERE device_id IN (%s)",
+        list(device_ids),
     )
     return {d: (pk, op, state) for d, pk, op, state in rows}
 
@@ -188,6 +235,8 @@ def _outside(key: str) -> v.ItemError:
 
 
 def _provider_check(item: dict, operator: Operator) -> None:
+    if item.get("provider_id") == operator.provider_id_text:  # type: ignore[attr-defined]
+        return
     provider = v.as_uuid(item, "provider_id")
     if provider != operator.provider_id:
         raise v.bad("provider_id", _("provider_id 与令牌所属运营企业不符。"))
@@ -219,7 +268,9 @@ def _split_known(
 def _existing_ids(model: type, key: str, ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
     if not ids:
         return {}
-    return dict(model.objects.filter(**{f"{key}__in": ids}).values_list(key, "operator_id"))
+    table = model._meta.db_table  # type: ignore[attr-defined]
+    rows = _select_by_uuid(f"SELECT {key}, operator_id FROM {table} WHERE {key} IN (%s)", ids)
+    return dict(rows)  # type: ignore[arg-type]
 
 
 def _call_hooks(parked: list[hooks.ParkedObservation], moved: list[hooks.MovedObservation]) -> None:
@@ -237,7 +288,8 @@ def _call_hooks(parked: list[hooks.ParkedObservation], moved: list[hooks.MovedOb
 
 def events_ingest(*, operator: Operator, items: Any, evaluate: bool = True) -> BulkResult:
     items = batch_check(items)
-    result = BulkResult(total=len(items))
+    _prepare(operator)
+    result = BulkResult(total=len(items), items=items)
     max_ms = _max_ms()
     parsed: list[tuple[int, Any, tuple]] = []
     seen: set[uuid.UUID] = set()
@@ -334,18 +386,18 @@ def events_ingest(*, operator: Operator, items: Any, evaluate: bool = True) -> B
                 operator.pk,
                 bike_id,
                 state,
-                types,
+                _types_json(types),
                 at,
                 pub,
                 lat,
                 lng,
                 acc,
                 battery,
-                trip_ids,
+                RawJson(v.uuid_list_json(trip_ids)),
                 ticket,
                 beacons,
                 received,
-                item,
+                _extras_json(item, v.EVENT_KEYS),
             )
         )
         best = latest.get(bike_id)
@@ -416,9 +468,10 @@ def _advance_state(latest: dict[int, tuple]) -> None:
     """Move each bike to its newest state; rows already newer (out-of-order input) are kept."""
     table = Bike._meta.db_table
     state_params, pos_params = [], []
+    to_ts, to_json = adapter("datetime"), adapter("json")
     for bike_id, (state, types, at, lat, lng, acc, battery) in latest.items():
-        ts = adapt("datetime", at)
-        state_params.append((state, adapt("json", types), ts, battery, bike_id, ts))
+        ts = to_ts(at)
+        state_params.append((state, to_json(_types_json(types)), ts, battery, bike_id, ts))
         if lat is not None:
             pos_params.append((lat, lng, acc, ts, bike_id, ts))
     bulk_execute(
@@ -458,7 +511,8 @@ def _audit(operator: Operator, action: str, result: BulkResult) -> None:
 
 def telemetry_ingest(*, operator: Operator, items: Any, evaluate: bool = True) -> BulkResult:
     items = batch_check(items)
-    result = BulkResult(total=len(items))
+    _prepare(operator)
+    result = BulkResult(total=len(items), items=items)
     max_ms = _max_ms()
     parsed: list[tuple[int, Any, tuple]] = []
     seen: set[uuid.UUID] = set()
@@ -531,7 +585,7 @@ def telemetry_ingest(*, operator: Operator, items: Any, evaluate: bool = True) -
                 journey,
                 beacons,
                 received,
-                item,
+                _extras_json(item, v.TELEMETRY_KEYS),
             )
         )
         best = latest.get(bike_id)
@@ -574,9 +628,10 @@ def telemetry_ingest(*, operator: Operator, items: Any, evaluate: bool = True) -
             ],
             rows,
         )
+        to_ts = adapter("datetime")
         _advance_position(
             [
-                (lat, lng, acc, adapt("datetime", at), bike_id, adapt("datetime", at))
+                (lat, lng, acc, to_ts(at), bike_id, to_ts(at))
                 for bike_id, (lat, lng, acc, at) in latest.items()
             ]
         )
@@ -592,7 +647,8 @@ def telemetry_ingest(*, operator: Operator, items: Any, evaluate: bool = True) -
 
 def trips_ingest(*, operator: Operator, items: Any) -> BulkResult:
     items = batch_check(items)
-    result = BulkResult(total=len(items))
+    _prepare(operator)
+    result = BulkResult(total=len(items), items=items)
     max_ms = _max_ms()
     parsed: list[tuple[int, Any, tuple]] = []
     seen: set[uuid.UUID] = set()

@@ -50,7 +50,7 @@ def policies(request: HttpRequest) -> HttpResponse:
         Policy.objects.order_by("-published_date").values_list("published_date", flat=True).first()
     )
     return mds_response(
-        {"version": MDS_VERSION, "last_updated": ms(latest) or now, "data": {"policies": out}}
+        {"version": MDS_VERSION, "last_updated": ms(latest) or now, "policies": out}
     )
 
 
@@ -64,7 +64,7 @@ def policy_detail(request: HttpRequest, policy_id: str) -> HttpResponse:
         {
             "version": MDS_VERSION,
             "last_updated": ms(policy.published_date),
-            "data": {"policies": [policy_json(policy)]},
+            "policies": [policy_json(policy)],
         }
     )
 
@@ -96,7 +96,7 @@ def geographies(request: HttpRequest) -> HttpResponse:
         {
             "version": MDS_VERSION,
             "last_updated": ms(timezone.now()),
-            "data": {"geographies": geographies_all()},
+            "geographies": geographies_all(),
         }
     )
 
@@ -108,7 +108,7 @@ def geography_detail(request: HttpRequest, geography_id: str) -> HttpResponse:
     if doc is None:
         return mds_error(404, "not_found", _("地理区域不存在。"), ["geography_id"])
     return mds_response(
-        {"version": MDS_VERSION, "last_updated": ms(timezone.now()), "data": {"geographies": [doc]}}
+        {"version": MDS_VERSION, "last_updated": ms(timezone.now()), "geography": doc}
     )
 
 

@@ -6,6 +6,7 @@ Messages are translated; `details` name the offending field, MDS style ("locatio
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -101,6 +102,9 @@ def as_uuid(item: dict, key: str, *, required: bool = True) -> uuid.UUID | None:
         raise bad(key, _("%(field)s 必须是 UUID 字符串。") % {"field": key}) from None
 
 
+UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
 def as_uuid_list(item: dict, key: str) -> list[str]:
     value = item.get(key)
     if value is None:
@@ -108,9 +112,55 @@ def as_uuid_list(item: dict, key: str) -> list[str]:
     if not isinstance(value, list):
         raise bad(key, _("%(field)s 必须是 UUID 数组。") % {"field": key})
     for v in value:
-        if not isinstance(v, str) or len(v) != 36:
+        if not isinstance(v, str) or UUID_RE.fullmatch(v) is None:
             raise bad(key, _("%(field)s 必须是 UUID 数组。") % {"field": key})
     return value
+
+
+def uuid_list_json(value: list[str]) -> str:
+    """JSON text of a validated UUID list (no escaping needed), without json.dumps."""
+    return '["' + '","'.join(value) + '"]' if value else "[]"
+
+
+EVENT_KEYS = frozenset(
+    [
+        "event_id",
+        "device_id",
+        "provider_id",
+        "vehicle_state",
+        "event_types",
+        "timestamp",
+        "publication_time",
+        "location",
+        "battery_percent",
+        "trip_ids",
+        "associated_ticket",
+        "beacon_ids",
+    ]
+)
+TELEMETRY_KEYS = frozenset(
+    [
+        "telemetry_id",
+        "device_id",
+        "provider_id",
+        "timestamp",
+        "trip_ids",
+        "journey_id",
+        "location",
+        "battery_percent",
+        "beacon_ids",
+    ]
+)
+PLAIN_LOCATION_KEYS = frozenset(["lat", "lng", "horizontal_accuracy"])
+
+
+def extras(item: dict, known: frozenset[str]) -> dict[str, Any]:
+    """What an item carries beyond our columns (kept verbatim in `payload`)."""
+    out = {k: val for k, val in item.items() if k not in known}
+    loc = item.get("location")
+    if isinstance(loc, dict) and not PLAIN_LOCATION_KEYS.issuperset(loc):
+        out["location"] = loc
+    return out
 
 
 def as_timestamp(

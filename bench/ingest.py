@@ -1,0 +1,296 @@
+"""MDS Agency ingest, end to end over HTTP, against a bare insert path in the same run.
+
+    uv run python bench/ingest.py [--batches 60] [--clients 4] [--workers 2] [--scale 1.0]
+    pg_virtualenv -v 15 uv run python bench/ingest.py --postgres      # PostgreSQL too
+
+What it does:
+1. a throw-away NUANXIN_VAR_DIR (SQLite; or the PostgreSQL of pg_virtualenv with --postgres),
+   `migrate`, and `seed_demo --only orgs bikes mds` (1,890 spots, 20,000 bikes, 3 operators);
+2. gunicorn on 127.0.0.1:8252 (sync workers);
+3. N batches of 1,000 MDS events (half trip_end → parked → evaluated by the compliance hooks,
+   half trip_start → moved), POSTed to /mds/agency/events by several client threads, each
+   request authenticated, validated, persisted, state advanced, audited and evaluated;
+4. the same request bodies through a bare path: json.loads + executemany INSERT of the same
+   columns into a plain table of the same database kind, no checks — the floor.
+Prints events/s for both and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+PORT = 8252
+
+
+def run(cmd: list[str], env: dict[str, str]) -> None:
+    subprocess.run(cmd, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def setup(env: dict[str, str], scale: float) -> dict:
+    manage = [sys.executable, "manage.py"]
+    run([*manage, "migrate", "-v0"], env)
+    run([*manage, "seed_demo", "--only", "orgs", "bikes", "mds", "--scale", str(scale)], env)
+    accounts = json.loads((Path(env["NUANXIN_VAR_DIR"]) / "demo-accounts.json").read_text())
+    code = (
+        "import json;from nuanxin.bikes.models import Bike;"
+        "print(json.dumps([[str(d), o.code] for d, o in "
+        "((b.device_id, b.operator) for b in Bike.objects.select_related('operator'))]))"
+    )
+    out = subprocess.run(
+        [*manage, "shell", "-c", code],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return {"operators": accounts["operators"], "bikes": json.loads(out.strip().splitlines()[-1])}
+
+
+def make_batches(data: dict, n_batches: int, size: int, seed: int) -> list[tuple[str, bytes]]:
+    rng = random.Random(seed)
+    ops = {o["id"]: o for o in data["operators"]}
+    by_op: dict[str, list[str]] = {}
+    for device, code in data["bikes"]:
+        by_op.setdefault(code, []).append(device)
+    codes = sorted(by_op)
+    now = int(time.time() * 1000)
+    batches = []
+    for b in range(n_batches):
+        code = codes[b % len(codes)]
+        op = ops[code]
+        items = []
+        for i in range(size):
+            parked = i % 2 == 0
+            items.append(
+                {
+                    "event_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                    "device_id": rng.choice(by_op[code]),
+                    "provider_id": op["provider_id"],
+                    "vehicle_state": "available" if parked else "on_trip",
+                    "event_types": ["trip_end"] if parked else ["trip_start"],
+                    "timestamp": now - rng.randint(1_000, 3_600_000),
+                    "location": {
+                        "lat": round(rng.uniform(33.805, 33.895), 7),
+                        "lng": round(rng.uniform(115.705, 115.855), 7),
+                        "horizontal_accuracy": round(rng.uniform(0.5, 8), 1),
+                    },
+                    "trip_ids": [str(uuid.UUID(int=rng.getrandbits(128), version=4))],
+                }
+            )
+        batches.append((op["token"], json.dumps(items).encode()))
+    return batches
+
+
+def drive_http(base: str, batches: list[tuple[str, bytes]], clients: int) -> tuple[float, int]:
+    queue = list(enumerate(batches))
+    lock = threading.Lock()
+    accepted = [0]
+    errors: list[str] = []
+
+    def worker() -> None:
+        with httpx.Client(timeout=120) as http:
+            while True:
+                with lock:
+                    if not queue:
+                        return
+                    _i, (token, body) = queue.pop()
+                r = http.post(
+                    f"{base}/mds/agency/events",
+                    content=body,
+                    headers={
+                        "Authorization": f"Bearer {token}",
+                        "Content-Type": "application/json",
+                    },
+                )
+                if r.status_code != 201:
+                    errors.append(f"{r.status_code} {r.text[:200]}")
+                    continue
+                with lock:
+                    accepted[0] += r.json()["success"]
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    if errors:
+        print(f"  {len(errors)} failed requests, first: {errors[0]}")
+    return elapsed, accepted[0]
+
+
+BARE_COLUMNS = (
+    "event_id, device_id, provider_id, vehicle_state, event_types, timestamp, lat, lng, "
+    "accuracy_m, trip_ids, payload"
+)
+
+
+def _bare_rows(body: bytes) -> list[tuple]:
+    return [
+        (
+            e["event_id"],
+            e["device_id"],
+            e["provider_id"],
+            e["vehicle_state"],
+            json.dumps(e["event_types"]),
+            e["timestamp"],
+            e["location"]["lat"],
+            e["location"]["lng"],
+            e["location"].get("horizontal_accuracy"),
+            json.dumps(e.get("trip_ids")),
+            json.dumps(e),
+        )
+        for e in json.loads(body)
+    ]
+
+
+def drive_bare_sqlite(path: Path, batches: list[tuple[str, bytes]]) -> float:
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute(
+        "CREATE TABLE bare_event (id INTEGER PRIMARY KEY, event_id TEXT UNIQUE, device_id TEXT, "
+        "provider_id TEXT, vehicle_state TEXT, event_types TEXT, timestamp INTEGER, lat REAL, "
+        "lng REAL, accuracy_m REAL, trip_ids TEXT, payload TEXT)"
+    )
+    sql = f"INSERT INTO bare_event ({BARE_COLUMNS}) VALUES ({', '.join(['?'] * 11)})"
+    t0 = time.perf_counter()
+    for _token, body in batches:
+        db.execute("BEGIN IMMEDIATE")
+        db.executemany(sql, _bare_rows(body))
+        db.execute("COMMIT")
+    return time.perf_counter() - t0
+
+
+def drive_bare_postgres(batches: list[tuple[str, bytes]]) -> float:
+    import psycopg
+
+    with psycopg.connect("") as db:  # PG* variables from pg_virtualenv
+        db.execute(
+            "CREATE TABLE bare_event (id bigserial PRIMARY KEY, event_id uuid UNIQUE, "
+            "device_id uuid, provider_id uuid, vehicle_state text, event_types jsonb, "
+            "timestamp bigint, lat double precision, lng double precision, "
+            "accuracy_m double precision, trip_ids jsonb, payload jsonb)"
+        )
+        db.commit()
+        sql = f"INSERT INTO bare_event ({BARE_COLUMNS}) VALUES ({', '.join(['%s'] * 11)})"
+        t0 = time.perf_counter()
+        for _token, body in batches:
+            with db.cursor() as cur:
+                cur.executemany(sql, _bare_rows(body))
+            db.commit()
+        return time.perf_counter() - t0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--batches", type=int, default=60)
+    parser.add_argument("--size", type=int, default=1000)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--postgres", action="store_true", help="use the PG* env (pg_virtualenv)")
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir")
+    args = parser.parse_args()
+
+    var = Path(tempfile.mkdtemp(prefix="nx-bench-ingest-"))
+    env = {
+        **os.environ,
+        "NUANXIN_VAR_DIR": str(var),
+        "NUANXIN_DEMO": "1",
+        "SECRET_KEY": "bench-" + uuid.uuid4().hex,
+        "PYTHONPATH": str(ROOT),
+        "DB_CONN_MAX_AGE": "60",
+    }
+    env.pop("NUANXIN_TESTING", None)
+    if args.postgres:
+        env["DATABASE_URL"] = (
+            f"postgresql://{os.environ['PGUSER']}:{os.environ.get('PGPASSWORD', '')}@"
+            f"{os.environ.get('PGHOST', 'localhost')}:{os.environ['PGPORT']}/{os.environ['PGDATABASE']}"
+        )
+    db_kind = "PostgreSQL" if args.postgres else "SQLite"
+    server = None
+    try:
+        t0 = time.perf_counter()
+        data = setup(env, args.scale)
+        print(
+            f"setup ({db_kind}): {len(data['bikes'])} bikes, {len(data['operators'])} operators "
+            f"in {time.perf_counter() - t0:.1f}s"
+        )
+        batches = make_batches(data, args.batches, args.size, seed=1)
+        total = args.batches * args.size
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "nuanxin.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{PORT}",
+                "--workers",
+                str(args.workers),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+        )
+        base = f"http://127.0.0.1:{PORT}"
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code < 500:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        # warm-up: one batch per worker (imports, spatial index), not counted
+        warm = make_batches(data, args.workers * 2, 50, seed=2)
+        drive_http(base, warm, args.clients)
+
+        elapsed, accepted = drive_http(base, batches, args.clients)
+        full_rate = accepted / elapsed
+        print(
+            f"agency API (HTTP, auth, validate, persist, state, audit, evaluate): "
+            f"{accepted:,}/{total:,} events in {elapsed:.2f}s = {full_rate:,.0f} events/s "
+            f"({args.clients} clients, {args.workers} gunicorn workers, batches of {args.size})"
+        )
+        if args.postgres:
+            bare = drive_bare_postgres(batches)
+        else:
+            bare = drive_bare_sqlite(var / "bare.sqlite3", batches)
+        bare_rate = total / bare
+        print(
+            f"bare insert (json.loads + executemany, one process): {total:,} events in "
+            f"{bare:.2f}s = {bare_rate:,.0f} events/s"
+        )
+        print(
+            f"ratio full/bare: {full_rate / bare_rate:.2f}  (the cost of everything the API does)"
+        )
+    finally:
+        if server is not None:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=10)
+        if not args.keep:
+            shutil.rmtree(var, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
