@@ -100,7 +100,7 @@ def panel(fn: Callable[[District | None], dict[str, Any]]) -> Callable:
 @panel
 def bikes_by_operator_state(district: District | None) -> dict[str, Any]:
     bike = _model("bikes.Bike", "operator", "vehicle_state", "lat")
-    qs = _in_district(bike.objects.all(), district, via=None)
+    qs = _in_district(bike._default_manager.all(), district, via=None)
     rows = qs.values("operator__name", "vehicle_state").annotate(n=Count("pk"))
     operators = sorted({r["operator__name"] for r in rows})
     states = sorted({r["vehicle_state"] or "unknown" for r in rows})
@@ -116,7 +116,7 @@ def bikes_by_operator_state(district: District | None) -> dict[str, Any]:
 
 def _notice_qs(district: District | None) -> QuerySet:
     notice = _model("notices.Notice", "status", "deadline", "fixed_at")
-    return _in_district(notice.objects.all(), district)
+    return _in_district(notice._default_manager.all(), district)
 
 
 @panel
@@ -154,14 +154,14 @@ def notices(district: District | None) -> dict[str, Any]:
 @panel
 def complaints(district: District | None) -> dict[str, Any]:
     complaint = _model("feedback.Complaint", "status")
-    qs = _in_district(complaint.objects.all(), district)
+    qs = _in_district(complaint._default_manager.all(), district)
     return {"by_stage": _by(qs, "status"), "total": qs.count()}
 
 
 @panel
 def cases(district: District | None) -> dict[str, Any]:
     case = _model("cases.Case", "status", "district")
-    qs = _in_district(case.objects.all(), district)
+    qs = _in_district(case._default_manager.all(), district)
     return {"by_stage": _by(qs, "status"), "total": qs.count()}
 
 
@@ -176,7 +176,9 @@ def _count_today(
     try:
         model = _model(label, time_field, district_path.split("__")[0])
         start, end = _today_range()
-        qs = model.objects.filter(**{f"{time_field}__gte": start, f"{time_field}__lt": end})
+        qs = model._default_manager.filter(
+            **{f"{time_field}__gte": start, f"{time_field}__lt": end}
+        )
         if district is not None:
             qs = qs.filter(**{f"{district_path}_id": district.pk})
         return {"available": True, "n": qs.count()}
@@ -199,12 +201,12 @@ def enforcement_today(district: District | None) -> dict[str, Any]:
 @panel
 def merchants_by_credit(district: District | None) -> dict[str, Any]:
     state = _model("credit.CreditState", "merchant", "level")
-    qs = state.objects.all()
+    qs = state._default_manager.all()
     if district is not None:
         qs = qs.filter(merchant__district_id=district.pk)
     rows = qs.values("level").annotate(n=Count("pk")).order_by("level")
     merchant = _model("merchants.Merchant", "district")
-    mqs = merchant.objects.all()
+    mqs = merchant._default_manager.all()
     if district is not None:
         mqs = mqs.filter(district_id=district.pk)
     rated = sum(r["n"] for r in rows)
@@ -247,7 +249,7 @@ def trends(district: District | None) -> dict[str, Any]:
             field = field or next((f for f in ("issued_at", "created_at") if f in names), None)
             if field is None or field not in names:
                 raise SourceAbsent(_("数据源 %(m)s 没有时间字段。") % {"m": model_label})
-            qs = model.objects.all()
+            qs = model._default_manager.all()
             if key == "trips" and district is not None:
                 qs = _trips_in_district(qs, district)
             else:

@@ -42,9 +42,9 @@ def city_demand(config: dict[str, Any], *, at: dt.datetime | None = None) -> Dem
         if trip_model is not None:
             since = at - dt.timedelta(days=days)
             rows = list(
-                trip_model.objects.filter(start_time__gte=since, start_time__lt=at).values_list(
-                    "start_lat", "start_lng", "end_lat", "end_lng", "start_time"
-                )
+                trip_model._default_manager.filter(
+                    start_time__gte=since, start_time__lt=at
+                ).values_list("start_lat", "start_lng", "end_lat", "end_lng", "start_time")
             )
         if len(rows) >= int(dem.get("min_trips", 500)):
             arr = np.array([r[:4] for r in rows], dtype=np.float64)
@@ -107,7 +107,7 @@ def credit_weights() -> tuple[dict[str, float], str]:
             continue
         for op in operators:
             row = (
-                model.objects.filter(operator=op)
+                model._default_manager.filter(operator=op)
                 .order_by(f"-{time_field}")
                 .values_list(score_field, flat=True)
                 .first()

@@ -288,7 +288,7 @@ def _describe(layer: str, ids: list[int]) -> list[dict[str, Any]]:
         if notice is None:
             return []
         out = []
-        for n in notice.objects.filter(pk__in=ids):
+        for n in notice._default_manager.filter(pk__in=ids):
             out.append(
                 {
                     "id": n.pk,

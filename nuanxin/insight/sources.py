@@ -7,6 +7,7 @@ registry and checked for the fields it needs. A source that is not there yet rep
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -105,9 +106,9 @@ def _hour_filter(field: str, window: Window) -> Q:
     assert window.start is not None and window.hour is not None
     local = timezone.localtime(window.start)
     for d in range(window.days):
-        day = local + timezone.timedelta(days=d)
+        day = local + dt.timedelta(days=d)
         start = day.replace(hour=window.hour, minute=0, second=0, microsecond=0)
-        q |= Q(**{f"{field}__gte": start, f"{field}__lt": start + timezone.timedelta(hours=1)})
+        q |= Q(**{f"{field}__gte": start, f"{field}__lt": start + dt.timedelta(hours=1)})
     return q
 
 
@@ -120,11 +121,11 @@ def _time_filter(field: str, window: Window) -> Q:
 def parked_bikes(window: Window) -> Points:
     if window.kind == "now":
         bike = _need("bikes.Bike", "lat", "lng", "vehicle_state", "operator")
-        qs = bike.objects.filter(vehicle_state__in=PARKED_STATES)
+        qs = bike._default_manager.filter(vehicle_state__in=PARKED_STATES)
         return _as_points(qs, "lat", "lng", "operator_id")
     # Past windows: where bikes were seen parked (MDS events in a parked state).
     event = _need("mds.MdsEvent", "lat", "lng", "vehicle_state", "timestamp", "operator")
-    qs = event.objects.filter(vehicle_state__in=PARKED_STATES).filter(
+    qs = event._default_manager.filter(vehicle_state__in=PARKED_STATES).filter(
         _time_filter("timestamp", window)
     )
     return _as_points(qs, "lat", "lng", "operator_id")
@@ -133,9 +134,9 @@ def parked_bikes(window: Window) -> Points:
 def trip_ends(window: Window, *, end: str) -> Points:
     trip = _need("mds.Trip", "start_lat", "end_lat", "start_time", "end_time", "operator")
     time_field = "start_time" if end == "start" else "end_time"
-    qs = trip.objects.all()
+    qs = trip._default_manager.all()
     if window.kind == "now":
-        since = timezone.now() - timezone.timedelta(hours=1)
+        since = timezone.now() - dt.timedelta(hours=1)
         qs = qs.filter(**{f"{time_field}__gte": since})
     else:
         qs = qs.filter(_time_filter(time_field, window))
@@ -166,7 +167,7 @@ def open_notices_q(now: datetime) -> Q:
 def notices(window: Window, *, overdue: bool) -> Points:
     notice = _notice_model()
     now = timezone.now()
-    qs = notice.objects.filter(open_notices_q(now))
+    qs = notice._default_manager.filter(open_notices_q(now))
     if overdue:
         qs = qs.filter(deadline__lt=now)
     stamp = next((f for f in ("issued_at", "created_at") if f in _fields(notice)), None)
@@ -178,9 +179,9 @@ def notices(window: Window, *, overdue: bool) -> Points:
 def violations(window: Window) -> Points:
     """Parking violations: the compliance engine's checks with verdict "outside"."""
     check = _need("compliance.ParkingCheck", "lat", "lng", "verdict", "observed_at", "operator")
-    qs = check.objects.filter(verdict="outside")
+    qs = check._default_manager.filter(verdict="outside")
     if window.kind == "now":
-        qs = qs.filter(observed_at__gte=timezone.now() - timezone.timedelta(hours=1))
+        qs = qs.filter(observed_at__gte=timezone.now() - dt.timedelta(hours=1))
     else:
         qs = qs.filter(_time_filter("observed_at", window))
     return _as_points(qs, "lat", "lng", "operator_id")
