@@ -102,6 +102,13 @@ def _spot_content_check(data: SpotIn) -> dict[str, Any]:
     }
 
 
+def _republish_policy() -> None:
+    """After a spot change commits, publish a new MDS policy if the stops in force changed."""
+    from nuanxin.mds.policy import policy_publish
+
+    transaction.on_commit(lambda: policy_publish(by=None))
+
+
 def _district_for(lat: float, lng: float) -> District | None:
     for d in District.objects.all():
         if d.contains(lat=lat, lng=lng):
@@ -149,6 +156,7 @@ def spot_save(
     """Create a spot, or give an existing one (same code) a new version from `effective_from`."""
     when = effective_from or timezone.now()
     spot, version, created = _spot_write(data=data, effective_from=when, by=by, note=note)
+    _republish_policy()
     audit_record(
         actor=by,
         action="spot.create" if created else "spot.change",
@@ -186,6 +194,7 @@ def spot_retire(
     )
     when = effective_from or timezone.now()
     _spot, version, _created = _spot_write(data=data, effective_from=when, by=by, note=note)
+    _republish_policy()
     audit_record(actor=by, action="spot.retire", obj=spot, after={"version": version.version})
     return version
 
@@ -215,6 +224,7 @@ def spots_import(
         )
     when = effective_from or timezone.now()
     versions = [_spot_write(data=r, effective_from=when, by=by, note=source)[1] for r in rows]
+    _republish_policy()
     audit_record(
         actor=by,
         action="spot.import",
