@@ -113,7 +113,9 @@ def _bike_parking_apply(checks: Sequence[ParkingCheck]) -> None:
     BikeParking.objects.bulk_update(changed, ["at", "verdict", "spot_id", "check_id_ref", "parked"])
 
 
-def parked_bikes_evaluate(*, observations: Sequence[ParkedObservation]) -> EvaluationSummary:
+def parked_bikes_evaluate(
+    *, observations: Sequence[ParkedObservation], open_notices: bool = True
+) -> EvaluationSummary:
     """Classify each observation against the spots in force at its own time, store the
     decisions (idempotent on source id), then open/close notices and refresh overflows."""
     summary = EvaluationSummary()
@@ -156,9 +158,10 @@ def parked_bikes_evaluate(*, observations: Sequence[ParkedObservation]) -> Evalu
             after={"checks": len(created), **summary.by_verdict, "spots_stamp": stamp},
         )
     summary.checks = created
-    from nuanxin.notices.services import notices_on_checks
+    if open_notices:
+        from nuanxin.notices.services import notices_on_checks
 
-    notices_on_checks(checks=created)
+        notices_on_checks(checks=created)
     overflow_refresh(spot_ids={c.spot_id for c in created if c.spot_id})
     return summary
 
