@@ -97,7 +97,10 @@ def credit_weights() -> tuple[dict[str, float], str]:
         candidates = list(apps.get_app_config("opcredit").get_models())
     except LookupError:
         candidates = []
-    for model in candidates:
+    for candidate in candidates:
+        model = model_or_none(candidate._meta.label)  # None while its table is not migrated
+        if model is None:
+            continue
         names = {f.name for f in model._meta.get_fields()}
         score_field = next((f for f in ("score", "total_score", "total") if f in names), None)
         time_field = next(

@@ -113,3 +113,19 @@ def make_notice(
         lng=lng,
         **{**defaults, **fields},
     )
+
+
+def make_trip(operator: Any, bike: Any, *, start: Any, end: Any, at: Any, minutes: int = 12) -> Any:
+    from nuanxin.mds.models import Trip
+
+    return Trip.objects.create(
+        trip_id=uuid.uuid4(),
+        operator=operator,
+        bike=bike,
+        start_time=at,
+        end_time=at + dt.timedelta(minutes=minutes),
+        start_lat=start[0],
+        start_lng=start[1],
+        end_lat=end[0],
+        end_lng=end[1],
+    )

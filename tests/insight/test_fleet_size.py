@@ -107,3 +107,38 @@ def test_split_by_weight_is_exact_and_proportional():
     assert split_by_weight(10, {"a": 2, "b": 1}) == {"a": 7, "b": 3}
     assert split_by_weight(7, {"a": 1, "b": 1, "c": 1}) == {"a": 3, "b": 2, "c": 2}
     assert split_by_weight(5, {"a": 0, "b": 0}) == {"a": 3, "b": 2}
+
+
+def test_split_follows_the_latest_operator_credit_scores(personas):
+    from nuanxin.insight.fleet import credit_weights
+    from nuanxin.insight.sources import model_or_none
+
+    assessment = model_or_none("opcredit.Assessment")
+    if assessment is None:
+        assert credit_weights() == ({"hellobike": 1.0, "qingju": 1.0}, "equal")
+        return
+    import datetime as dt
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    for op, score, days in (
+        (personas.operator, 60, 200),
+        (personas.operator, 90, 10),
+        (personas.other_operator, 45, 10),
+    ):
+        assessment.objects.create(
+            operator=op,
+            kind="quarterly",
+            period=f"P{days}",
+            period_start=now - dt.timedelta(days=days + 90),
+            period_end=now - dt.timedelta(days=days),
+            score=score,
+            outcome="keep",
+            quota_before=0,
+            quota_after=0,
+            rules_version="t",
+        )
+    weights, basis = credit_weights()
+    assert basis == "credit" and weights == {"qingju": 90.0, "hellobike": 45.0}
+    assert split_by_weight(900, weights) == {"qingju": 600, "hellobike": 300}
