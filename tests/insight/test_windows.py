@@ -88,9 +88,11 @@ def test_fleet_size_calibrates_demand_from_recorded_trips(personas, trips, tmp_p
     # The default min_trips (500) refuses to calibrate on four trips when told to use the DB.
     with pytest.raises(CommandError, match="无法标定需求"):
         call_command("fleet_size", "--config", path, "--demand", "db", verbosity=0)
-    cfg = yaml.safe_load(open(path, encoding="utf-8"))
+    from pathlib import Path
+
+    cfg = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     cfg["demand"]["min_trips"] = 1
-    open(path, "w", encoding="utf-8").write(yaml.safe_dump(cfg))
+    Path(path).write_text(yaml.safe_dump(cfg), encoding="utf-8")
     out = StringIO()
     call_command(
         "fleet_size",
