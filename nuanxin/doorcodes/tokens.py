@@ -3,7 +3,9 @@
 `code_id` is random (unguessable, 8 base32 characters), `version` counts reissues for the
 merchant, and the signature is an HMAC-SHA256 (Django's `salted_hmac`, keyed by SECRET_KEY)
 over both, truncated to 96 bits. The token is short so the QR stays small and clean; its
-validity (not revoked) is checked against the database on every scan.
+validity (not revoked) is checked against the database on every scan. The key is
+DOORCODE_SIGNING_KEY (falling back to SECRET_KEY): keep it stable, or every printed plate
+becomes invalid.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ import re
 import secrets
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.utils.crypto import constant_time_compare, salted_hmac
+
+from nuanxin.lib.env import envstr
 
 SALT = "nuanxin.doorcodes.token.v1"
 _CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: safe to read aloud
@@ -39,8 +44,16 @@ def new_code_id() -> str:
     return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(CODE_ID_LENGTH))
 
 
+def _signing_key() -> str:
+    # Printed plates outlive SECRET_KEY rotations: a bureau sets DOORCODE_SIGNING_KEY once
+    # and keeps it (SECRET_KEY is only the fallback).
+    return envstr("DOORCODE_SIGNING_KEY") or settings.SECRET_KEY
+
+
 def _signature(code_id: str, version: int) -> str:
-    digest = salted_hmac(SALT, f"{code_id}:{version}", algorithm="sha256").digest()
+    digest = salted_hmac(
+        SALT, f"{code_id}:{version}", secret=_signing_key(), algorithm="sha256"
+    ).digest()
     return base64.urlsafe_b64encode(digest[:12]).decode("ascii")
 
 

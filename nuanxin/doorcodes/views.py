@@ -5,6 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -20,7 +22,11 @@ from nuanxin.doorcodes.selectors import (
     counterfeit_scans_visible,
     counterfeit_totals,
     door_code_current,
+    door_code_is_live,
     door_code_resolve,
+    scan_page_cache_key,
+    scan_page_get,
+    scan_page_put,
     scan_summary,
 )
 from nuanxin.doorcodes.services import (
@@ -28,7 +34,6 @@ from nuanxin.doorcodes.services import (
     counterfeit_scan_report,
     door_code_issue,
 )
-from nuanxin.feedback.device import ensure_device_cookie
 
 REPORT_SALT = "nuanxin.doorcodes.report"
 
@@ -55,19 +60,30 @@ def _invalid(request: HttpRequest, token: str, exc: InvalidDoorCode) -> HttpResp
 
 @require_GET
 def scan(request: HttpRequest, token: str) -> HttpResponse:
-    """The public page a door code opens. No login; one query for the code, then cached."""
-    try:
+    """The public page a door code opens. No login. Every request checks the code against
+    the database (revocation is immediate); the rendered page is cached briefly per code
+    and language, since every scan of every plate lands here."""
+    merchant_id = door_code_is_live(token)
+    if merchant_id is None:
+        try:
+            door_code_resolve(token)  # the slow path, to name the reason
+        except InvalidDoorCode as exc:
+            return _invalid(request, token, exc)
+    language = get_language() or settings.LANGUAGE_CODE
+    key = scan_page_cache_key(merchant_id=merchant_id or 0, token=token, language=language)
+    html = scan_page_get(key) if merchant_id else None
+    if html is None:
         code = door_code_resolve(token)
-    except InvalidDoorCode as exc:
-        return _invalid(request, token, exc)
-    merchant = code.merchant
-    response = render(
-        request,
-        "doorcodes/scan.html",
-        {"merchant": merchant, "summary": scan_summary(merchant=merchant), "token": token},
-    )
+        merchant = code.merchant
+        html = render_to_string(
+            "doorcodes/scan.html",
+            {"merchant": merchant, "summary": scan_summary(merchant=merchant), "token": token},
+            request=request,
+        )
+        scan_page_put(key, html)
+    response = HttpResponse(html)
     response["Cache-Control"] = "private, no-cache"
-    return ensure_device_cookie(request, response)
+    return response
 
 
 @require_POST

@@ -15,8 +15,8 @@ class RatingAdmin(admin.ModelAdmin):
 class EventInline(admin.TabularInline):
     model = ComplaintEvent
     extra = 0
-    readonly_fields = ["at", "actor_label", "kind", "from_status", "to_status", "note", "public"]
-    fields = readonly_fields
+    fields = ("at", "actor_label", "kind", "from_status", "to_status", "note", "public")
+    readonly_fields = fields
 
 
 @admin.register(Complaint)

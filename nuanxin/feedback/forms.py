@@ -26,7 +26,9 @@ class RatingForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["tags"].choices = [(t, t) for t in all_rating_tags()]
+        tags = self.fields["tags"]
+        assert isinstance(tags, forms.MultipleChoiceField)
+        tags.choices = [(t, t) for t in all_rating_tags()]
 
 
 class ComplaintForm(forms.Form):
@@ -40,7 +42,9 @@ class ComplaintForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", _("请选择"))] + [
+        category = self.fields["category"]
+        assert isinstance(category, forms.ChoiceField)
+        category.choices = [("", _("请选择"))] + [
             (c.code, c.name) for c in categories()
         ]
 

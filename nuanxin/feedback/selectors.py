@@ -83,8 +83,9 @@ def complaints_overdue(user: Any) -> QuerySet[Complaint]:
 
 
 def complaint_counts_by_district(user: Any) -> list[dict[str, Any]]:
-    return list(
-        complaints_visible(user)
+    return [
+        dict(row)
+        for row in complaints_visible(user)
         .exclude(status=ComplaintStatus.CLOSED)
         .values("district__code", "district__name")
         .annotate(
@@ -92,7 +93,7 @@ def complaint_counts_by_district(user: Any) -> list[dict[str, Any]]:
             overdue=Count("id", filter=Q(overdue=True)),
         )
         .order_by("district__code")
-    )
+    ]
 
 
 def complaint_by_tracking(tracking_no: str) -> Complaint | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
@@ -230,7 +231,7 @@ def track_feedback(request: HttpRequest, tracking_no: str) -> HttpResponse:
 
 
 @require_GET
-def track_photo(request: HttpRequest, tracking_no: str, photo_id: int) -> HttpResponse:
+def track_photo(request: HttpRequest, tracking_no: str, photo_id: int) -> HttpResponseBase:
     """The EXIF-free display copy, for the complainant only."""
     complaint = complaint_by_tracking(tracking_no)
     if complaint is None or not _is_complainant(request, complaint):
@@ -238,4 +239,4 @@ def track_photo(request: HttpRequest, tracking_no: str, photo_id: int) -> HttpRe
     photo = ComplaintPhoto.objects.filter(complaint=complaint, pk=photo_id).first()
     if photo is None:
         raise Http404(_("照片不存在。"))
-    return FileResponse(default_storage.open(photo.display.name, "rb"), content_type="image/jpeg")
+    return FileResponse(default_storage.open(str(photo.display.name), "rb"), content_type="image/jpeg")

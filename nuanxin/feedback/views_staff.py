@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -98,6 +99,7 @@ def complaint_detail(request: HttpRequest, complaint_id: int) -> HttpResponse:
     complaint = access_complaint(request.user, complaint_id)
     from nuanxin.orgs.models import District
 
+    user: Any = request.user
     show_phone = can_see_phone(request.user, complaint)
     return render(
         request,
@@ -110,9 +112,9 @@ def complaint_detail(request: HttpRequest, complaint_id: int) -> HttpResponse:
             "phone": complaint.phone if show_phone else mask_phone(complaint.phone),
             "phone_full": show_phone,
             "districts": District.objects.all(),
-            "can_dispatch": request.user.is_superuser or request.user.role in DISPATCH_ROLES,
-            "can_handle": request.user.is_superuser or request.user.role in HANDLE_ROLES,
-            "is_officer": request.user.role == "officer",
+            "can_dispatch": user.is_superuser or user.role in DISPATCH_ROLES,
+            "can_handle": user.is_superuser or user.role in HANDLE_ROLES,
+            "is_officer": user.role == "officer",
         },
     )
 
@@ -198,7 +200,7 @@ def _assign(complaint: Any, user: Any, district_id: str, ip: str | None) -> Any:
 @require_GET
 def complaint_photo(
     request: HttpRequest, complaint_id: int, photo_id: int, variant: str
-) -> HttpResponse:
+) -> HttpResponseBase:
     """Staff see both copies; the original (with its metadata) is the evidence."""
     complaint = access_complaint(request.user, complaint_id)
     photo = ComplaintPhoto.objects.filter(complaint=complaint, pk=photo_id).first()
@@ -206,9 +208,9 @@ def complaint_photo(
         raise Http404(_("照片不存在。"))
     if variant == "original":
         return FileResponse(
-            default_storage.open(photo.original.name, "rb"), content_type=photo.original_type
+            default_storage.open(str(photo.original.name), "rb"), content_type=photo.original_type
         )
-    return FileResponse(default_storage.open(photo.display.name, "rb"), content_type="image/jpeg")
+    return FileResponse(default_storage.open(str(photo.display.name), "rb"), content_type="image/jpeg")
 
 
 @login_required
@@ -281,9 +283,9 @@ def portal_detail(request: HttpRequest, complaint_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def portal_photo(request: HttpRequest, complaint_id: int, photo_id: int) -> HttpResponse:
+def portal_photo(request: HttpRequest, complaint_id: int, photo_id: int) -> HttpResponseBase:
     complaint = access_portal_complaint(request.user, complaint_id)
     photo = ComplaintPhoto.objects.filter(complaint=complaint, pk=photo_id).first()
     if photo is None:
         raise Http404(_("照片不存在。"))
-    return FileResponse(default_storage.open(photo.display.name, "rb"), content_type="image/jpeg")
+    return FileResponse(default_storage.open(str(photo.display.name), "rb"), content_type="image/jpeg")

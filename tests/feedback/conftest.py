@@ -11,7 +11,10 @@ from PIL import Image
 
 @pytest.fixture(autouse=True)
 def _clear_cache() -> None:
+    from nuanxin.doorcodes.selectors import _PAGES
+
     cache.clear()
+    _PAGES.clear()
 
 
 @pytest.fixture(autouse=True)

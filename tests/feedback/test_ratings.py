@@ -96,7 +96,8 @@ def test_blocked_words_are_data_the_bureau_edits(
 
 def test_rating_page_flow(client: Any, personas: Any, door_code: Any) -> None:
     url = f"/q/{door_code.token}/rate"
-    assert client.get(url).status_code == 200
+    first = client.get(url)
+    assert first.status_code == 200 and "nx_device" in first.cookies
     response = client.post(url, {"stars": "5", "tags": ["服务热情"], "text": "好"})
     assert response.status_code == 200 and "感谢您的评价" in response.content.decode()
     again = client.post(url, {"stars": "1"})

@@ -68,7 +68,7 @@ def _service_notice() -> str:
 
 
 def request_json(complaint: Complaint, *, notice: str | None = None) -> dict[str, Any]:
-    agency = complaint.district.name if complaint.district_id else settings.BUREAU_NAME
+    agency = complaint.district.name if complaint.district is not None else settings.BUREAU_NAME
     return {
         "service_request_id": complaint.tracking_no,
         "status": "closed" if complaint.status == ComplaintStatus.CLOSED else "open",
@@ -82,7 +82,7 @@ def request_json(complaint: Complaint, *, notice: str | None = None) -> dict[str
         "updated_datetime": w3c(complaint.updated_at),
         "expected_datetime": w3c(complaint.stage_deadline),
         "address": complaint.address,
-        "address_id": complaint.merchant.uscc if complaint.merchant_id else "",
+        "address_id": complaint.merchant.uscc if complaint.merchant is not None else "",
         "zipcode": "",
         "lat": complaint.lat,
         "long": complaint.lng,

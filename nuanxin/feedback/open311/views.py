@@ -173,11 +173,10 @@ def _requests_get(request: HttpRequest) -> HttpResponse:
         raise Open311Error(400, "end_date must not be before start_date")
     if start and end and end - start > MAX_SPAN:
         raise Open311Error(400, "start_date and end_date may span at most 90 days")
-    if start is None and end is None:
-        end = timezone.now()
     if start is None:
-        start = end - MAX_SPAN  # type: ignore[operator]
-    if end is None:
+        end = end or timezone.now()
+        start = end - MAX_SPAN
+    elif end is None:
         end = start + MAX_SPAN
     qs = qs.filter(created_at__gte=start, created_at__lte=end)
     page = _positive_int("page", q.get("page"), 1, 10**6)
