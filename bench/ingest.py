@@ -48,9 +48,11 @@ def setup(env: dict[str, str], scale: float) -> dict:
     run([*manage, "seed_demo", "--only", "orgs", "bikes", "mds", "--scale", str(scale)], env)
     accounts = json.loads((Path(env["NUANXIN_VAR_DIR"]) / "demo-accounts.json").read_text())
     code = (
-        "import json;from nuanxin.bikes.models import Bike;"
-        "print(json.dumps([[str(d), o.code] for d, o in "
-        "((b.device_id, b.operator) for b in Bike.objects.select_related('operator'))]))"
+        "import json;from nuanxin.bikes.models import Bike, SpotVersion;"
+        "print(json.dumps({'bikes': [[str(d), c] for d, c in "
+        "Bike.objects.values_list('device_id', 'operator__code')], "
+        "'spots': list(SpotVersion.objects.filter(effective_to=None)"
+        ".values_list('min_lng', 'min_lat', 'max_lng', 'max_lat'))}))"
     )
     out = subprocess.run(
         [*manage, "shell", "-c", code],
@@ -60,10 +62,14 @@ def setup(env: dict[str, str], scale: float) -> dict:
         capture_output=True,
         text=True,
     ).stdout
-    return {"operators": accounts["operators"], "bikes": json.loads(out.strip().splitlines()[-1])}
+    found = json.loads(out.strip().splitlines()[-1])
+    return {"operators": accounts["operators"], **found}
 
 
-def make_batches(data: dict, n_batches: int, size: int, seed: int) -> list[tuple[str, bytes]]:
+def make_batches(
+    data: dict, n_batches: int, size: int, seed: int, bad_share: float = 0.02
+) -> list[tuple[str, bytes]]:
+    """Half trip_end (parked: mostly inside a spot, `bad_share` outside), half trip_start."""
     rng = random.Random(seed)
     ops = {o["id"]: o for o in data["operators"]}
     by_op: dict[str, list[str]] = {}
@@ -78,6 +84,11 @@ def make_batches(data: dict, n_batches: int, size: int, seed: int) -> list[tuple
         items = []
         for i in range(size):
             parked = i % 2 == 0
+            if parked and rng.random() >= bad_share:
+                w, so, e, n = rng.choice(data["spots"])
+                lat, lng = rng.uniform(so, n), rng.uniform(w, e)
+            else:
+                lat, lng = rng.uniform(33.805, 33.895), rng.uniform(115.705, 115.855)
             items.append(
                 {
                     "event_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
@@ -87,9 +98,9 @@ def make_batches(data: dict, n_batches: int, size: int, seed: int) -> list[tuple
                     "event_types": ["trip_end"] if parked else ["trip_start"],
                     "timestamp": now - rng.randint(1_000, 3_600_000),
                     "location": {
-                        "lat": round(rng.uniform(33.805, 33.895), 7),
-                        "lng": round(rng.uniform(115.705, 115.855), 7),
-                        "horizontal_accuracy": round(rng.uniform(0.5, 8), 1),
+                        "lat": round(lat, 7),
+                        "lng": round(lng, 7),
+                        "horizontal_accuracy": round(rng.uniform(0.3, 1.5), 1),
                     },
                     "trip_ids": [str(uuid.UUID(int=rng.getrandbits(128), version=4))],
                 }
@@ -209,6 +220,9 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--postgres", action="store_true", help="use the PG* env (pg_virtualenv)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir")
+    parser.add_argument(
+        "--bad-share", type=float, default=0.02, help="share of parked events outside spots"
+    )
     args = parser.parse_args()
 
     var = Path(tempfile.mkdtemp(prefix="nx-bench-ingest-"))
@@ -235,7 +249,7 @@ def main() -> None:
             f"setup ({db_kind}): {len(data['bikes'])} bikes, {len(data['operators'])} operators "
             f"in {time.perf_counter() - t0:.1f}s"
         )
-        batches = make_batches(data, args.batches, args.size, seed=1)
+        batches = make_batches(data, args.batches, args.size, seed=1, bad_share=args.bad_share)
         total = args.batches * args.size
         server = subprocess.Popen(
             [

@@ -88,7 +88,7 @@ class SpotVersionInline(admin.TabularInline):
         "change_note",
         "created_by",
     ]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -44,7 +44,7 @@ def spots_from_geojson(raw: bytes | str) -> list[SpotIn]:
             SpotIn(
                 code=str(props.get("code") or props.get("编号") or ""),
                 name=str(props.get("name") or props.get("名称") or ""),
-                polygon=(feature or {}).get("geometry"),
+                polygon=(feature or {}).get("geometry") or {},
                 capacity=_capacity(props.get("capacity", props.get("容量"))),
                 category=str(props.get("category") or props.get("类别") or ""),
                 beacon_ids=_beacons(props.get("beacon_ids", props.get("蓝牙道钉"))),

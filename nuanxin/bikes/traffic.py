@@ -58,7 +58,7 @@ def load_fleets(tokens: dict[str, str], per_operator: int) -> list[Fleet]:
             .order_by("pk")
             .values_list("device_id", "lat", "lng")[:per_operator]
         )
-        bikes = [FleetBike(str(d), lat, lng) for d, lat, lng in rows]
+        bikes = [FleetBike(str(d), float(lat or 0), float(lng or 0)) for d, lat, lng in rows]
         if bikes:
             fleets.append(Fleet(op.code, str(op.provider_id), tokens[op.code], bikes))
     return fleets

@@ -25,7 +25,8 @@ def seed(ctx: DemoContext) -> None:
         )
         now = timezone.now()
         trips = []
-        for pk, op, lat, lng in bikes:
+        for pk, op, lat_or_none, lng_or_none in bikes:
+            lat, lng = float(lat_or_none or 0), float(lng_or_none or 0)
             minutes = rng.randint(4, 40)
             end = now - timedelta(minutes=rng.randint(30, 60 * 24 * 7))
             s_lat = lat + rng.uniform(-0.01, 0.01)

@@ -89,7 +89,7 @@ def bulk_insert(
     columns, convert = [], []
     for name in fields:
         f = meta.get_field(name)
-        columns.append(connection.ops.quote_name(f.column))  # type: ignore[union-attr]
+        columns.append(connection.ops.quote_name(str(f.column)))  # type: ignore[union-attr]
         convert.append(adapters.get(_kind(f), _identity))  # type: ignore[arg-type]
     table = connection.ops.quote_name(meta.db_table)
     placeholders = ", ".join(["%s"] * len(columns))

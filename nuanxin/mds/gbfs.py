@@ -35,7 +35,7 @@ PARKING_TYPE = {
     SpotCategory.ROAD: "street_parking",
     SpotCategory.SHOPPING: "sidewalk_parking",
 }
-VEHICLE_TYPES = [
+VEHICLE_TYPES: list[dict[str, Any]] = [
     {
         "vehicle_type_id": "bicycle-human",
         "form_factor": "bicycle",

@@ -355,7 +355,10 @@ def events_ingest(*, operator: Operator, items: Any, evaluate: bool = True) -> B
     )
     received = datetime.now(UTC)
     existing = _existing_ids(MdsEvent, "event_id", [p[0] for _i, _it, p, _b in known])
-    rows, latest, parked, moved = [], {}, [], []
+    rows: list[tuple] = []
+    latest: dict[int, tuple] = {}
+    parked: list[hooks.ParkedObservation] = []
+    moved: list[hooks.MovedObservation] = []
     for _index, item, p, bike in known:
         owner = existing.get(p[0])
         if owner is not None:
@@ -559,7 +562,9 @@ def telemetry_ingest(*, operator: Operator, items: Any, evaluate: bool = True) -
     )
     received = datetime.now(UTC)
     existing = _existing_ids(Telemetry, "telemetry_id", [p[0] for _i, _it, p, _b in known])
-    rows, latest, parked = [], {}, []
+    rows: list[tuple] = []
+    latest: dict[int, tuple] = {}
+    parked: list[hooks.ParkedObservation] = []
     for _index, item, p, bike in known:
         owner = existing.get(p[0])
         if owner is not None:
