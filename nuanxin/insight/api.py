@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 
-from nuanxin.accounts.auth import staff_auth
+from nuanxin.accounts.auth import operator_auth, staff_auth
 from nuanxin.core.access import require_role
 from nuanxin.insight import selectors
 from nuanxin.insight.access import (
@@ -269,3 +269,15 @@ def fleet_run_apply(request: HttpRequest, run_id: int) -> Any:
             run=run, by=request.user, source_ip=request.META.get("REMOTE_ADDR")
         )
     }
+
+
+@router.get("/operator/rebalance/plans", auth=operator_auth)
+def operator_rebalance_plans(request: HttpRequest, limit: int = 5) -> Any:
+    """For an operator's own systems (Bearer operator token): its latest guidance only."""
+    token = request.auth
+    qs = (
+        RebalancePlan.objects.filter(operator_id=token.operator_id)  # type: ignore[union-attr]
+        .select_related("operator")
+        .prefetch_related("moves")[: max(1, min(limit, 20))]
+    )
+    return {"plans": [plan_out(p) for p in qs]}

@@ -234,3 +234,16 @@ def test_guidance_without_bikes_is_empty_not_invented(personas, client_for):
     )
     assert r.status_code == 200 and r.json()["moves"] == []
     assert RebalancePlan.objects.count() == 1
+
+
+def test_operator_systems_pull_their_own_guidance_with_a_token(personas, client, city):
+    from nuanxin.accounts.services import api_token_issue
+    from nuanxin.insight.services import rebalance_plan_create
+
+    mine = rebalance_plan_create(operator=personas.operator, by=personas.dispatcher)
+    rebalance_plan_create(operator=personas.other_operator, by=personas.dispatcher)
+    _, raw = api_token_issue(name="qingju", by=personas.admin, operator=personas.operator)
+    r = client.get(f"{API}/operator/rebalance/plans", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert r.status_code == 200
+    assert [p["id"] for p in r.json()["plans"]] == [mine.pk]
+    assert client.get(f"{API}/operator/rebalance/plans").status_code == 401
