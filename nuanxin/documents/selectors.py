@@ -33,7 +33,7 @@ class SignatureReport:
 
 def document_pdf_bytes(document: Document) -> bytes | None:
     try:
-        with default_storage.open(document.pdf.name, "rb") as handle:
+        with default_storage.open(str(document.pdf.name), "rb") as handle:
             return handle.read()
     except (FileNotFoundError, OSError):
         return None

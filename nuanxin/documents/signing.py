@@ -13,11 +13,14 @@ subset at signing time, which keeps a visible signature near the cost of an invi
 
 from __future__ import annotations
 
+import asyncio
 import io
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from asn1crypto import x509 as asn1_x509
 from django.conf import settings
@@ -35,6 +38,8 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore  # noqa: F401
 
 from nuanxin.documents import keys
 from nuanxin.lib.env import envstr
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,17 @@ def _trust_root(path: str, mtime: float) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(data)
 
 
+def _outside_event_loop(fn: Callable[..., T], *args: Any) -> T:
+    """pyHanko's sync API calls asyncio.run(), which fails inside a running loop (ASGI,
+    Playwright's sync API): run it on a worker thread then."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn(*args)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args).result()
+
+
 class PadesBackend:
     """PAdES baseline signatures (ETSI.CAdES.detached) via pyHanko."""
 
@@ -107,6 +123,12 @@ class PadesBackend:
         self.timestamper = timestamps.HTTPTimeStamper(url) if url else None
 
     def sign(self, pdf_bytes: bytes, signer_identity: str, appearance: Appearance) -> bytes:
+        return _outside_event_loop(self._sign, pdf_bytes, signer_identity, appearance)
+
+    def validate(self, pdf_bytes: bytes) -> list[SignatureStatus]:
+        return _outside_event_loop(self._validate, pdf_bytes)
+
+    def _sign(self, pdf_bytes: bytes, signer_identity: str, appearance: Appearance) -> bytes:
         _key, cert, image_path = keys.identity_require(signer_identity, appearance.label)
         signer = _signer_for(signer_identity, cert.stat().st_mtime)
         meta = signers.PdfSignatureMetadata(
@@ -145,7 +167,7 @@ class PadesBackend:
         out = pdf_signer.sign_pdf(writer, bytes_reserved=16384 if self.timestamper else 6144)
         return out.getvalue()  # type: ignore[union-attr]
 
-    def validate(self, pdf_bytes: bytes) -> list[SignatureStatus]:
+    def _validate(self, pdf_bytes: bytes) -> list[SignatureStatus]:
         ca = keys.ca_cert_path()
         roots = [_trust_root(str(ca), ca.stat().st_mtime)] if ca.exists() else []
         try:
@@ -182,13 +204,11 @@ class PadesBackend:
         return results
 
 
-@cache
-def _backend_for(path: str) -> SigningBackend:
+def signing_backend() -> SigningBackend:
+    """The configured backend (cheap to build: keys and images are cached separately)."""
+    path = envstr("DOCUMENTS_SIGNING_BACKEND")
     if not path:
         return PadesBackend()
     factory = import_string(path)
-    return factory()
-
-
-def signing_backend() -> SigningBackend:
-    return _backend_for(envstr("DOCUMENTS_SIGNING_BACKEND"))
+    backend: SigningBackend = factory()
+    return backend

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Router, Schema, Status
@@ -17,6 +18,10 @@ from nuanxin.evidence.selectors import custody_log
 from nuanxin.evidence.services import evidence_open, evidence_upload
 
 router = Router(tags=["evidence"], auth=staff_auth)
+
+
+def _caller(request: HttpRequest) -> Any:
+    return getattr(request, "auth", None)
 
 
 class CustodyOut(Schema):
@@ -75,7 +80,7 @@ def evidence_create(
     gps_accuracy_m: Form[float | None] = None,
     note: Form[str] = "",
 ) -> Status:
-    user = require_role(request.auth, *STAFF_ROLES)
+    user = require_role(_caller(request), *STAFF_ROLES)
     item = evidence_upload(
         file=file,
         kind=kind,
@@ -94,13 +99,13 @@ def evidence_create(
 
 @router.get("/", response=list[EvidenceOut])
 def evidence_list(request: HttpRequest, limit: int = 50) -> list[dict]:
-    items = evidence_visible_to(request.auth)[: max(1, min(limit, 200))]
+    items = evidence_visible_to(_caller(request))[: max(1, min(limit, 200))]
     return [_out(item) for item in items]
 
 
 @router.get("/{item_id}", response=EvidenceDetailOut)
 def evidence_get(request: HttpRequest, item_id: int) -> dict:
-    item = access_evidence(request.auth, item_id)
+    item = access_evidence(_caller(request), item_id)
     return {
         **_out(item),
         "custody": [
@@ -111,8 +116,10 @@ def evidence_get(request: HttpRequest, item_id: int) -> dict:
 
 @router.get("/{item_id}/file")
 def evidence_file(request: HttpRequest, item_id: int, export: bool = False) -> FileResponse:
-    item = access_evidence(request.auth, item_id)
-    handle = evidence_open(item=item, by=request.auth, export=export, source_ip=client_ip(request))
+    item = access_evidence(_caller(request), item_id)
+    handle = evidence_open(
+        item=item, by=_caller(request), export=export, source_ip=client_ip(request)
+    )
     response = FileResponse(handle, content_type=item.mime_type, as_attachment=export)
     response["X-Content-Type-Options"] = "nosniff"
     response["X-Evidence-SHA256"] = item.sha256

@@ -23,6 +23,7 @@ def demo_photo(label: str, seed: int) -> bytes:
         draw.rectangle(
             [x, 250 - (seed * (i + 3)) % 80, x + 120, 420], fill=(200, 180 - i * 20, 140)
         )
+    font: ImageFont.FreeTypeFont | ImageFont.ImageFont
     try:
         font = ImageFont.truetype("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 36)
     except OSError:

@@ -298,7 +298,7 @@ def evidence_open(
         action = CustodyAction.EXPORTED if export else CustodyAction.VIEWED
         _custody(item, action, by, source_ip)
         audit_record(actor=by, action=f"evidence.{action}", obj=item, source_ip=source_ip)
-    return default_storage.open(item.file.name, "rb")
+    return default_storage.open(str(item.file.name), "rb")
 
 
 @dataclass(frozen=True)
@@ -322,7 +322,7 @@ def evidence_verify(
     now = timezone.now()
     for item in queryset:
         checked += 1
-        name = item.file.name
+        name = str(item.file.name)
         if name not in hashed:
             try:
                 with default_storage.open(name, "rb") as handle:
