@@ -274,9 +274,9 @@ def fleet_run_apply(request: HttpRequest, run_id: int) -> Any:
 @router.get("/operator/rebalance/plans", auth=operator_auth)
 def operator_rebalance_plans(request: HttpRequest, limit: int = 5) -> Any:
     """For an operator's own systems (Bearer operator token): its latest guidance only."""
-    token = request.auth
+    token = request.auth  # type: ignore[attr-defined]
     qs = (
-        RebalancePlan.objects.filter(operator_id=token.operator_id)  # type: ignore[union-attr]
+        RebalancePlan.objects.filter(operator_id=token.operator_id)
         .select_related("operator")
         .prefetch_related("moves")[: max(1, min(limit, 20))]
     )
