@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from nuanxin.audit.services import audit_record
 from nuanxin.core.access import district_scope_id
-from nuanxin.core.errors import DomainError, NotAllowed
+from nuanxin.core.errors import Conflict, DomainError, NotAllowed
 from nuanxin.laws.discretion import discretion_propose
 from nuanxin.laws.models import BehaviourTag
 from nuanxin.orgs.models import Bureau, District
@@ -28,6 +28,8 @@ RECORDING_ROLES = {"officer", "dispatcher", "chief", "bureau_admin"}
 # Art. 36 行政处罚法: two years in general.
 LIMITATION = dt.timedelta(days=730)
 CLOCK_SKEW = dt.timedelta(minutes=10)
+# The same behaviour by the same party within this span is one event (two officers, one stall).
+DUPLICATE_SPAN = dt.timedelta(minutes=30)
 
 
 def _check_recorder(by: Any) -> None:
@@ -215,6 +217,22 @@ def violation_record(
     with transaction.atomic():
         # Serialise recordings against one party so two officers cannot both see "first".
         Party.objects.select_for_update().filter(pk=party.pk).first()
+        duplicate = Violation.objects.filter(
+            party=party,
+            tag_code=tag.code,
+            occurred_at__gt=occurred_at - DUPLICATE_SPAN,
+            occurred_at__lt=occurred_at + DUPLICATE_SPAN,
+        ).first()
+        if duplicate is not None:
+            raise Conflict(
+                "duplicate_violation",
+                _("该当事人的同一行为已于%(time)s记录（%(by)s），请勿重复记录。")
+                % {
+                    "time": timezone.localtime(duplicate.occurred_at).strftime("%H:%M"),
+                    "by": duplicate.recorded_by,
+                },
+                violation_id=duplicate.pk,
+            )
         window_start = ladder.months_before(occurred_at, tag.lookback_months)
         prior = Violation.objects.filter(
             party=party,

@@ -98,7 +98,7 @@ def test_offences_outside_the_window_do_not_count(personas: Any, shop_party: Any
 
 
 def test_the_window_edge_is_twelve_calendar_months(personas: Any, shop_party: Any) -> None:
-    when = timezone.now() - dt.timedelta(hours=1)
+    when = timezone.now() - dt.timedelta(hours=5)
     from nuanxin.violations.ladder import months_before
 
     record(personas, shop_party, months_before(when, 12) - dt.timedelta(minutes=1))
@@ -109,7 +109,7 @@ def test_the_window_edge_is_twelve_calendar_months(personas: Any, shop_party: An
         months_before(when, 12) + dt.timedelta(minutes=1) + dt.timedelta(days=1),
     )
     # The later record sees the one just inside its window.
-    v = record(personas, shop_party, when + dt.timedelta(minutes=2))
+    v = record(personas, shop_party, when + dt.timedelta(hours=2))
     assert v.prior_count == 2
 
 
@@ -196,3 +196,15 @@ def test_slip_numbers_are_gap_free(personas: Any, catalogue: Any) -> None:
         record(personas, p, now, code="mobile_vending")
     serials = sorted(Slip.objects.values_list("serial", flat=True))
     assert serials == [1, 2, 3]
+
+
+def test_the_same_event_is_not_recorded_twice(personas: Any, shop_party: Any) -> None:
+    when = timezone.now() - dt.timedelta(hours=1)
+    first = record(personas, shop_party, when)
+    from nuanxin.core.errors import Conflict
+
+    with pytest.raises(Conflict) as exc:
+        record(personas, shop_party, when + dt.timedelta(minutes=10), by=personas.officer_a2)
+    assert exc.value.code == "duplicate_violation"
+    assert exc.value.details["violation_id"] == first.pk
+    assert Violation.objects.count() == 1
