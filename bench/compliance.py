@@ -99,7 +99,7 @@ def postgis(
     try:
         conn = psycopg.connect(autocommit=True)
         conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-    except Exception as exc:  # noqa: BLE001 - report and go on without the peer
+    except Exception as exc:  # report and go on without the peer
         print(f"postgis  : skipped ({type(exc).__name__}: {str(exc).strip()[:120]})")
         return None
     import json

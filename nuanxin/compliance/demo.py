@@ -27,9 +27,9 @@ def seed(ctx: DemoContext) -> None:
         ParkedObservation(
             bike_id=pk,
             operator_id=op,
-            at=at,
-            lat=lat,
-            lng=lng,
+            at=at,  # type: ignore[arg-type]
+            lat=lat,  # type: ignore[arg-type]
+            lng=lng,  # type: ignore[arg-type]
             accuracy_m=acc,
             source="demo",
             source_id=f"demo-{pk}",

@@ -125,6 +125,9 @@ class BikeParking(models.Model):
         verbose_name_plural = _("车辆停放状态")
         indexes = [models.Index(fields=["spot", "parked"])]
 
+    def __str__(self) -> str:
+        return f"{self.bike_id}: {self.verdict or 'moving'}"
+
 
 class OverflowAlert(models.Model):
     """A spot holding more bikes than its capacity, with each operator's share."""

@@ -12,9 +12,9 @@ from datetime import timedelta
 from django.utils import timezone
 
 from nuanxin.bikes.models import Bike, Operator
+from nuanxin.compliance.hooks import MovedObservation, ParkedObservation
 from nuanxin.compliance.models import ParkingCheck, Verdict
 from nuanxin.compliance.services import bikes_moved, parked_bikes_evaluate
-from nuanxin.compliance.hooks import MovedObservation, ParkedObservation
 from nuanxin.core.demo import DemoContext
 from nuanxin.notices.models import Notice
 from nuanxin.notices.penalties import penalties_issue_due

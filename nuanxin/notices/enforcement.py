@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -29,8 +30,8 @@ REMEDIES = {
 @dataclass
 class Issued:
     amount: Decimal | None
-    document: Any | None
-    delivery: Any | None
+    document: Any
+    delivery: Any
     note: str
 
 
@@ -82,7 +83,7 @@ def _facts(notice: Notice) -> str:
 
 
 def prior_penalties(notice: Notice, months: int = 12) -> int:
-    since = notice.issued_at - timezone.timedelta(days=30 * months)
+    since = notice.issued_at - timedelta(days=30 * months)
     return PenaltyDecision.objects.filter(
         operator_id=notice.operator_id, issued_at__gte=since
     ).count()

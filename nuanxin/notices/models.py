@@ -151,6 +151,9 @@ class WebhookDelivery(models.Model):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.event} #{self.pk} ({self.status})"
+
 
 class WebhookAttempt(models.Model):
     """The delivery log: every HTTP attempt with its outcome."""
@@ -164,3 +167,6 @@ class WebhookAttempt(models.Model):
 
     class Meta:
         ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} {self.at:%H:%M:%S} {self.status_code or self.error[:30]}"

@@ -106,11 +106,14 @@ def notices_on_checks(*, checks: Sequence[ParkingCheck]) -> list[Notice]:
     for c in sorted(checks, key=lambda c: c.observed_at):
         existing = open_by_bike.get(c.bike_id)
         if c.verdict == Verdict.IN_SPOT:
-            if existing is not None and c.observed_at >= existing.observed_at:
-                if notice_fix(
+            if (
+                existing is not None
+                and c.observed_at >= existing.observed_at
+                and notice_fix(
                     notice=existing, at=c.observed_at, reason="in_spot", source_id=c.source_id
-                ):
-                    open_by_bike.pop(c.bike_id, None)
+                )
+            ):
+                open_by_bike.pop(c.bike_id, None)
             continue
         if latest_ref.get(c.bike_id) != c.pk:
             continue  # a newer observation of this bike exists: judge that one

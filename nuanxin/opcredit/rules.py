@@ -64,10 +64,8 @@ def rules_load(path: Path | None = None) -> Rules:
 
 def metric_score(value: float, good: float, bad: float) -> float:
     """100 at or better than `good`, 0 at or worse than `bad`, linear between."""
-    if good < bad:  # lower is better
-        frac = (bad - value) / (bad - good)
-    else:  # higher is better
-        frac = (value - bad) / (good - bad)
+    # lower is better when good < bad, higher is better otherwise
+    frac = (bad - value) / (bad - good) if good < bad else (value - bad) / (good - bad)
     return max(0.0, min(1.0, frac)) * 100.0
 
 

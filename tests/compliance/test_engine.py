@@ -37,7 +37,7 @@ def test_engine_matches_naive_reference_on_random_city():
     cfg = EngineConfig(tolerance_m=1.0)
     res = index.check(lat, lng, acc, cfg)
     for i in range(0, 3000, 7):
-        verdict, rule, spot, dist = naive_check(index, lat[i], lng[i], acc[i], cfg)
+        verdict, _rule, spot, dist = naive_check(index, lat[i], lng[i], acc[i], cfg)
         assert VERDICTS[res.verdict[i]] == verdict, i
         assert res.spot[i] == spot
         if spot >= 0:

@@ -73,7 +73,7 @@ def test_local_projection_distances_match_great_circle():
     x2, y2 = proj.to_xy(33.8509, 115.7811)
     flat = float(np.hypot(x2 - x1, y2 - y1))
     assert flat == pytest.approx(coords.haversine_m(33.85, 115.78, 33.8509, 115.7811), rel=1e-3)
-    lat, lng = proj.to_latlng(x2, y2)
+    lat, _lng = proj.to_latlng(x2, y2)
     assert float(lat) == pytest.approx(33.8509, abs=1e-12)
 
 
