@@ -18,6 +18,7 @@ from nuanxin.core.http import client_ip
 from nuanxin.credit.selectors import credit_detail, level_choices
 from nuanxin.merchants.access import access_merchant
 from nuanxin.merchants.excel import merchants_export, merchants_import, merchants_template
+from nuanxin.merchants.forms import LicenceForm
 from nuanxin.merchants.models import Inspection
 from nuanxin.merchants.selectors import (
     LICENCE_STATES,
@@ -33,6 +34,7 @@ from nuanxin.orgs.selectors import district_list
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 IMPORT_ROLES = ("bureau_admin", "chief")
+EDIT_ROLES = ("bureau_admin", "chief", "officer")
 MAX_UPLOAD = 10 * 1024 * 1024
 
 
@@ -53,6 +55,7 @@ def merchant_list(request: HttpRequest) -> HttpResponse:
         "querystring": querystring,
         "can_import": user.is_superuser or user.role in IMPORT_ROLES,
         "today": timezone.localdate(),
+        "can_edit": user.is_superuser or user.role in EDIT_ROLES,
     }
     template = (
         "merchants/_results.html" if request.headers.get("HX-Request") else "merchants/list.html"
@@ -71,6 +74,8 @@ def merchant_view(request: HttpRequest, merchant_id: int) -> HttpResponse:
         "timeline": timeline_for(merchant=merchant),
         "results": Inspection.Result.choices,
         "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "can_edit": request.user.is_superuser or request.user.role in EDIT_ROLES,  # type: ignore[union-attr]
+        "licence_form": LicenceForm(),
     }
     return render(request, "merchants/detail.html", context)
 

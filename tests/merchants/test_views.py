@@ -97,3 +97,20 @@ def test_portal_refuses_staff_and_outsiders(personas, client_for) -> None:
         client = client_for(getattr(personas, who))
         assert client.get("/portal/").status_code == 403
         assert client.get(f"/portal/merchants/{personas.merchant_shop.pk}/").status_code == 403
+
+
+def test_pages_are_available_in_english(personas, client_for) -> None:
+    import subprocess
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.utils.translation import trans_real
+
+    # `make test` compiles every catalogue first; compile ours here so a bare pytest run works.
+    po = Path(settings.BASE_DIR) / "nuanxin/merchants/locale/en/LC_MESSAGES/django.po"
+    subprocess.run(["msgfmt", "-o", str(po.with_suffix(".mo")), str(po)], check=True)
+    trans_real._translations = {}  # drop catalogues cached before the .mo existed
+    client = client_for(personas.chief)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    text = client.get("/staff/merchants/").content.decode()
+    assert "Licence state" in text and "Export these results (Excel)" in text
