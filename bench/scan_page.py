@@ -37,6 +37,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT_RANGE = range(8100, 8150)
+REQUEST_TIMEOUT = 10.0  # seconds; a stuck request fails the run instead of hanging it
 
 
 def seed_inside(var_dir: str, tokens_file: str, merchants: int) -> None:
@@ -138,7 +139,7 @@ async def _client(
                 f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: nuanxin-bench\r\n"
                 "Accept-Language: zh-CN\r\n\r\n".encode()
             )
-            head = await reader.readuntil(b"\r\n\r\n")
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), REQUEST_TIMEOUT)
             status = int(head.split(b" ", 2)[1])
             length = 0
             close = False
@@ -149,7 +150,7 @@ async def _client(
                     length = int(value.strip())
                 elif lname == b"connection" and value.strip().lower() == b"close":
                     close = True
-            await reader.readexactly(length)
+            await asyncio.wait_for(reader.readexactly(length), REQUEST_TIMEOUT)
             if status != 200:
                 errors.append(f"{status} {path}")
             out.append(time.perf_counter() - started)
