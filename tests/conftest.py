@@ -159,8 +159,11 @@ def client_for(client: Any) -> Any:
     return login
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    # Module scope, not session: Playwright's sync API keeps an event loop running in this
+    # thread while it is alive, and code that calls asyncio.run() (pyHanko's signing and
+    # validation) must not run in a later module while that loop is still open.
     playwright_sync = pytest.importorskip("playwright.sync_api")
     chromium = "/usr/bin/chromium"
     if not os.path.exists(chromium):
