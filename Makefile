@@ -22,7 +22,7 @@ demo: setup
 	@NUANXIN_DEMO=1 PORT=$(PORT) $(UV) python manage.py rundemo --port $(PORT)
 
 test: messages
-	@$(UV) pytest -n 2 --dist loadfile
+	@$(UV) pytest -n 2 --dist loadfile --durations=15
 
 lint:
 	@$(UV) ruff check .
