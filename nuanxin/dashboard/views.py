@@ -6,13 +6,26 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from nuanxin.core.access import require_role
 from nuanxin.core.errors import DomainError
 from nuanxin.dashboard.access import access_dashboard, access_dashboard_notice
-from nuanxin.insight.access import access_rebalance_operator, access_rebalance_plan, operators_for
-from nuanxin.insight.models import RebalancePlan
-from nuanxin.insight.services import rebalance_plan_create, rebalance_plan_evaluate
+from nuanxin.insight.access import (
+    CITY_ROLES,
+    QUOTA_ROLES,
+    access_fleet_run,
+    access_rebalance_operator,
+    access_rebalance_plan,
+    operators_for,
+)
+from nuanxin.insight.models import FleetSizeRun, RebalancePlan
+from nuanxin.insight.services import (
+    fleet_quota_apply,
+    rebalance_plan_create,
+    rebalance_plan_evaluate,
+)
 from nuanxin.insight.sources import layer_labels
 from nuanxin.orgs.models import District
 
@@ -78,3 +91,24 @@ def notice_detail(request: HttpRequest, notice_id: int) -> HttpResponse:
         display = getattr(notice, f"get_{f.name}_display", None)
         fields.append((f.verbose_name, display() if callable(display) else getattr(notice, f.name)))
     return render(request, "dashboard/notice.html", {"notice": notice, "fields": fields})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def fleet_runs(request: HttpRequest) -> HttpResponse:
+    """运演 results; a chief or bureau admin applies one to the operators' quotas."""
+    user = require_role(request.user, *CITY_ROLES)
+    if request.method == "POST":
+        run = access_fleet_run(user, int(request.POST.get("run") or 0), apply=True)
+        try:
+            fleet_quota_apply(run=run, by=user, source_ip=request.META.get("REMOTE_ADDR"))
+            messages.success(request, _("已按运演结果更新各企业配额。"))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("dashboard:fleet")
+    can_apply = user.is_superuser or user.role in QUOTA_ROLES
+    return render(
+        request,
+        "dashboard/fleet.html",
+        {"runs": FleetSizeRun.objects.all()[:20], "can_apply": can_apply},
+    )

@@ -166,3 +166,28 @@ def test_notice_drill_down_and_detail_respect_the_district(personas, client_for,
     assert page.status_code == 200 and "N9" in page.content.decode()
     assert client_for(personas.officer_b).get(f"/dashboard/notices/{notice.pk}/").status_code == 404
     assert client_for(personas.merchant).get(f"/dashboard/notices/{notice.pk}/").status_code == 403
+
+
+def test_fleet_runs_page_lets_only_chiefs_apply(personas, client_for):
+    from nuanxin.insight.models import FleetSizeRun
+
+    run = FleetSizeRun.objects.create(
+        target=0.9,
+        met=True,
+        fleet=300,
+        achieved=0.91,
+        demand_source="gravity",
+        split_basis="equal",
+        split={"qingju": 150, "hellobike": 150},
+    )
+    page = client_for(personas.analyst).get("/dashboard/fleet/").content.decode()
+    assert "300" in page and "应用于配额" not in page
+    assert (
+        client_for(personas.analyst).post("/dashboard/fleet/", {"run": run.pk}).status_code == 403
+    )
+    assert client_for(personas.officer_a).get("/dashboard/fleet/").status_code == 403
+    c = client_for(personas.chief)
+    assert "应用于配额" in c.get("/dashboard/fleet/").content.decode()
+    assert c.post("/dashboard/fleet/", {"run": run.pk}).status_code == 302
+    personas.other_operator.refresh_from_db()
+    assert personas.other_operator.quota == 150
