@@ -35,6 +35,8 @@ RESOLUTIONS = ["现场核查属实，已责令整改并复查合格。", "现场
 def _ratings(ctx: DemoContext, merchant_ids: list[int]) -> int:
     from nuanxin.merchants.models import Merchant
 
+    if Rating.objects.filter(device_key__startswith="demo:").exists():
+        return 0  # seeded before: adding more would not be idempotent
     tags = rating_tags()
     today = timezone.localdate()
     rows = []
