@@ -67,6 +67,9 @@ def test_ordinary_case_runs_from_filing_to_closing_with_signed_documents(
         case.payment_due == case.decided_on + dt.timedelta(days=15)
         or case.payment_due > case.decided_on
     )
+    from nuanxin.credit.models import CreditEvent
+
+    assert CreditEvent.objects.filter(merchant=p.merchant_shop, kind="penalty").count() == 1
     case_record_payment(
         case=case,
         by=p.officer_a,

@@ -266,3 +266,19 @@ def now_local_date() -> dt.date:
 def ensure(condition: bool, code: str, message: str) -> None:
     if not condition:
         raise DomainError(code, message)
+
+
+def credit_penalty_record(case: Case, *, by: Any) -> None:
+    """A served penalty decision on a merchant is a credit event (kind "penalty")."""
+    if case.merchant_id is None or case.status == "no_penalty":
+        return
+    from nuanxin.credit.services import credit_event_record
+
+    credit_event_record(
+        merchant=case.merchant,
+        kind="penalty",
+        source=case,
+        occurred_at=timezone.now(),
+        by=by,
+        note=f"{case.number} {case.tag_name}",
+    )

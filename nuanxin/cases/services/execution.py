@@ -15,6 +15,7 @@ from nuanxin.cases import clocks
 from nuanxin.cases.models import Case, CasePayment, CaseStatus
 from nuanxin.cases.services.common import (
     AUDIT_FIELDS,
+    credit_penalty_record,
     ensure,
     issue_document,
     lock,
@@ -67,6 +68,7 @@ def case_serve(
             "served_on": served_on.isoformat(),
         },
     )
+    credit_penalty_record(case, by=by)
     return case
 
 

@@ -15,6 +15,7 @@ from nuanxin.cases import clocks
 from nuanxin.cases.models import Case, CaseStatus
 from nuanxin.cases.services.common import (
     case_number_allocate,
+    credit_penalty_record,
     ensure,
     evidence_context,
     issue_document,
@@ -372,6 +373,7 @@ def case_decide_onspot(
         source_ip=source_ip,
         before={},
     )
+    credit_penalty_record(case, by=by)
     return case
 
 
