@@ -51,6 +51,22 @@ def _district_for(*, party: Party, lat: float | None, lng: float | None, by: Any
     return district
 
 
+def _check_complaint(tracking_no: str) -> None:
+    """Off-site recording from a complaint needs one the bureau found substantiated."""
+    from nuanxin.feedback.models import Complaint
+
+    complaint = Complaint.objects.filter(tracking_no=tracking_no).only("substantiated").first()
+    if complaint is None:
+        raise DomainError(
+            "complaint_unknown", _("未找到受理编号为 %(no)s 的投诉。") % {"no": tracking_no}
+        )
+    if complaint.substantiated is not True:
+        raise DomainError(
+            "complaint_not_substantiated",
+            _("投诉 %(no)s 尚未核实属实，不能据此记录违法行为。") % {"no": tracking_no},
+        )
+
+
 def _validate(
     *,
     party: Party,
@@ -69,6 +85,8 @@ def _validate(
             "source_ref_required",
             _("非现场记录须填写抓拍编号或已核实投诉的编号。"),
         )
+    if source == Source.COMPLAINT:
+        _check_complaint(source_ref.strip())
     if timezone.is_naive(occurred_at):
         raise DomainError("naive_time", _("违法时间必须带时区。"))
     now = timezone.now()

@@ -208,3 +208,37 @@ def test_the_same_event_is_not_recorded_twice(personas: Any, shop_party: Any) ->
     assert exc.value.code == "duplicate_violation"
     assert exc.value.details["violation_id"] == first.pk
     assert Violation.objects.count() == 1
+
+
+def test_a_complaint_must_be_substantiated(personas: Any, shop_party: Any) -> None:
+    from nuanxin.feedback.models import Complaint
+
+    complaint = Complaint.objects.create(
+        tracking_no="TS202611280001", source="scan", merchant=personas.merchant_shop,
+        category="露天烧烤", description="门前烧烤烟大", district=personas.district_a,
+    )  # fmt: skip
+    when = timezone.now() - dt.timedelta(hours=1)
+    for ref, code in [
+        ("NOPE", "complaint_unknown"),
+        (complaint.tracking_no, "complaint_not_substantiated"),
+    ]:
+        with pytest.raises(DomainError) as exc:
+            record(
+                personas,
+                shop_party,
+                when,
+                source="complaint",
+                source_ref=ref,
+                by=personas.dispatcher,
+            )
+        assert exc.value.code == code
+    Complaint.objects.filter(pk=complaint.pk).update(substantiated=True)
+    v = record(
+        personas,
+        shop_party,
+        when,
+        source="complaint",
+        source_ref=complaint.tracking_no,
+        by=personas.dispatcher,
+    )
+    assert v.source == "complaint" and v.outcome == "education"
