@@ -139,8 +139,12 @@ def _score_store(
     as_of: dt.datetime | None = None,
 ) -> tuple[CreditState, bool]:
     """Recompute and, when score or level changed, keep a history row and audit the change."""
+    from nuanxin.merchants.models import Merchant
+
+    # Lock the merchant row: concurrent events for one merchant are scored one after another.
+    list(Merchant.objects.select_for_update().filter(pk=merchant.pk).values_list("pk", flat=True))
     result = merchant_score_compute(merchant=merchant, as_of=as_of)
-    state = CreditState.objects.select_for_update().filter(merchant=merchant).first()
+    state = CreditState.objects.filter(merchant=merchant).first()
     before = (state.score, state.level) if state else (None, "")
     changed = state is None or (state.score, state.level) != (result.score, result.level)
     version_changed = state is not None and state.rules_version != result.rules_version
