@@ -211,6 +211,43 @@ def drive_bare_postgres(batches: list[tuple[str, bytes]]) -> float:
         return time.perf_counter() - t0
 
 
+def start_server(env: dict[str, str], workers: int) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "nuanxin.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--workers",
+            str(workers),
+            "--timeout",
+            "600",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+
+
+def wait_ready(base: str) -> None:
+    for _ in range(300):
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--batches", type=int, default=60)
@@ -241,7 +278,7 @@ def main() -> None:
             f"{os.environ.get('PGHOST', 'localhost')}:{os.environ['PGPORT']}/{os.environ['PGDATABASE']}"
         )
     db_kind = "PostgreSQL" if args.postgres else "SQLite"
-    server = None
+    server: subprocess.Popen | None = None
     try:
         t0 = time.perf_counter()
         data = setup(env, args.scale)
@@ -251,41 +288,30 @@ def main() -> None:
         )
         batches = make_batches(data, args.batches, args.size, seed=1, bad_share=args.bad_share)
         total = args.batches * args.size
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "nuanxin.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{PORT}",
-                "--workers",
-                str(args.workers),
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-            start_new_session=True,
-        )
-        base = f"http://127.0.0.1:{PORT}"
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code < 500:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        # warm-up: one batch per worker (imports, spatial index), not counted
-        warm = make_batches(data, args.workers * 2, 50, seed=2)
-        drive_http(base, warm, args.clients)
-
-        elapsed, accepted = drive_http(base, batches, args.clients)
-        full_rate = accepted / elapsed
-        print(
-            f"agency API (HTTP, auth, validate, persist, state, audit, evaluate): "
-            f"{accepted:,}/{total:,} events in {elapsed:.2f}s = {full_rate:,.0f} events/s "
-            f"({args.clients} clients, {args.workers} gunicorn workers, batches of {args.size})"
-        )
+        results: dict[str, float] = {}
+        for phase, evaluate in (("evaluated", "1"), ("stored only", "0")):
+            phase_batches = (
+                batches
+                if evaluate == "1"
+                else make_batches(data, args.batches, args.size, seed=3, bad_share=args.bad_share)
+            )
+            server = start_server(env | {"MDS_INGEST_EVALUATE": evaluate}, args.workers)
+            base = f"http://127.0.0.1:{PORT}"
+            wait_ready(base)
+            drive_http(
+                base, make_batches(data, args.workers * 2, 50, seed=7 + len(results)), args.clients
+            )
+            elapsed, accepted = drive_http(base, phase_batches, args.clients)
+            stop_server(server)
+            server = None
+            results[phase] = accepted / elapsed
+            print(
+                f"agency API, {phase} (HTTP, auth, validate, persist, state, audit"
+                f"{', compliance hooks' if evaluate == '1' else ''}): {accepted:,}/{total:,} events "
+                f"in {elapsed:.2f}s = {results[phase]:,.0f} events/s ({args.clients} clients, "
+                f"{args.workers} gunicorn workers, batches of {args.size})"
+            )
+        full_rate = results["evaluated"]
         if args.postgres:
             bare = drive_bare_postgres(batches)
         else:
@@ -296,12 +322,12 @@ def main() -> None:
             f"{bare:.2f}s = {bare_rate:,.0f} events/s"
         )
         print(
-            f"ratio full/bare: {full_rate / bare_rate:.2f}  (the cost of everything the API does)"
+            f"ratio evaluated/bare: {full_rate / bare_rate:.2f}; "
+            f"stored-only/bare: {results['stored only'] / bare_rate:.2f}"
         )
     finally:
         if server is not None:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=10)
+            stop_server(server)
         if not args.keep:
             shutil.rmtree(var, ignore_errors=True)
 

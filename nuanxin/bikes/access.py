@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from nuanxin.accounts.models import ApiToken
-from nuanxin.bikes.models import Bike, Operator
+from nuanxin.bikes.models import Bike, MaintenanceWorker, Operator
 from nuanxin.core.access import STAFF_ROLES, not_found, require_login
 
 OPERATOR_ROLES = ("operator_admin", "maintenance")
@@ -62,3 +62,18 @@ def operators_visible(principal: Any) -> list[Operator]:
     scope = operator_ids_for(principal)
     qs = Operator.objects.order_by("code")
     return list(qs if scope is None else qs.filter(pk__in=scope))
+
+
+def workers_visible(principal: Any) -> list[MaintenanceWorker]:
+    scope = operator_ids_for(principal)
+    qs = MaintenanceWorker.objects.select_related("operator").order_by("operator__code", "name")
+    return list(qs if scope is None else qs.filter(operator_id__in=scope))
+
+
+def access_own_worker(principal: Any) -> MaintenanceWorker:
+    """The maintenance worker record of the logged-in maintenance user (403 for anyone else)."""
+    user = require_login(principal if not isinstance(principal, ApiToken) else None)
+    worker = MaintenanceWorker.objects.select_related("operator", "user").filter(user=user).first()
+    if user.role != "maintenance" or worker is None:
+        raise PermissionDenied(_("只有运维人员可以上报在岗状态。"))
+    return worker

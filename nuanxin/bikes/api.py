@@ -10,8 +10,15 @@ from django.utils import timezone
 from ninja import Router, Schema
 
 from nuanxin.accounts.auth import operator_auth, staff_auth
-from nuanxin.bikes.access import access_bike, access_operator, operators_visible
+from nuanxin.bikes.access import (
+    access_bike,
+    access_operator,
+    access_own_worker,
+    operators_visible,
+    workers_visible,
+)
 from nuanxin.bikes.selectors import operator_fleet_stats
+from nuanxin.bikes.services import maintenance_worker_report
 
 router = Router(tags=["bikes"], auth=[staff_auth, operator_auth])
 
@@ -89,3 +96,47 @@ def operators(request: HttpRequest) -> list[Any]:
 def fleet_stats(request: HttpRequest, operator_id: int) -> dict[str, Any]:
     operator = access_operator(_principal(request), operator_id)
     return {**operator_fleet_stats(operator=operator), "at": timezone.now()}
+
+
+class WorkerOut(Schema):
+    id: int
+    name: str
+    operator: str
+    phone: str
+    on_duty: bool
+    last_lat: float | None
+    last_lng: float | None
+    last_seen_at: datetime | None
+
+
+class WorkerReportIn(Schema):
+    on_duty: bool
+    lat: float | None = None
+    lng: float | None = None
+
+
+def _worker_out(w: Any) -> dict[str, Any]:
+    return {
+        "id": w.pk,
+        "name": w.name,
+        "operator": w.operator.code,
+        "phone": w.phone,
+        "on_duty": w.on_duty,
+        "last_lat": w.last_lat,
+        "last_lng": w.last_lng,
+        "last_seen_at": w.last_seen_at,
+    }
+
+
+@router.get("/workers", response=list[WorkerOut], summary="运维人员列表")
+def workers(request: HttpRequest) -> list[dict[str, Any]]:
+    return [_worker_out(w) for w in workers_visible(_principal(request))]
+
+
+@router.post("/workers/me", response=WorkerOut, summary="运维人员上报在岗状态与位置")
+def worker_report(request: HttpRequest, payload: WorkerReportIn) -> dict[str, Any]:
+    worker = access_own_worker(_principal(request))
+    worker = maintenance_worker_report(
+        worker=worker, on_duty=payload.on_duty, lat=payload.lat, lng=payload.lng
+    )
+    return _worker_out(worker)

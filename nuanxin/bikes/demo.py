@@ -218,14 +218,17 @@ def seed_spots(ctx: DemoContext, rng: random.Random) -> None:
     ctx.say(f"bikes: {len(rows)} spots ({len(extra)} with a second version)")
 
 
-def _token(ctx: DemoContext, operator: Operator, rng: random.Random) -> str:
-    raw = f"nx_demo_{operator.code}_{rng.getrandbits(160):040x}"
+def _token(ctx: DemoContext, operator: Operator, seed: int) -> str:
+    # Its own Random per operator: the same token on every rerun, whatever else was drawn.
+    raw = (
+        f"nx_demo_{operator.code}_{random.Random(f'{seed}:{operator.code}').getrandbits(160):040x}"
+    )
     if not ApiToken.objects.filter(key_hash=ApiToken.hash_secret(raw)).exists():
         api_token_issue(name=f"{operator.name} MDS（演示）", by=None, operator=operator, raw=raw)
     return raw
 
 
-def seed_operators(ctx: DemoContext, rng: random.Random) -> list[Operator]:
+def seed_operators(ctx: DemoContext, rng: random.Random, token_seed: int) -> list[Operator]:
     operators = []
     for code, name, letter, _share, quota in OPERATORS:
         op, _created = Operator.objects.get_or_create(
@@ -238,7 +241,7 @@ def seed_operators(ctx: DemoContext, rng: random.Random) -> list[Operator]:
                 "provider_id": uuid.UUID(int=rng.getrandbits(128), version=4),
             },
         )
-        token = _token(ctx, op, rng)
+        token = _token(ctx, op, token_seed)
         ctx.operators.append(
             {
                 "id": op.code,
@@ -343,8 +346,9 @@ def seed_bikes(ctx: DemoContext, rng: random.Random, operators: list[Operator]) 
 
 def seed(ctx: DemoContext) -> None:
     """Idempotent: running it twice adds nothing."""
+    token_seed = ctx.rng.getrandbits(64)
     rng = random.Random(ctx.rng.getrandbits(64))
     seed_spots(ctx, rng)
-    operators = seed_operators(ctx, rng)
+    operators = seed_operators(ctx, rng, token_seed)
     seed_workers(ctx, rng, operators)
     seed_bikes(ctx, rng, operators)

@@ -30,6 +30,7 @@ from nuanxin.bikes.models import Bike, Operator
 from nuanxin.bikes.policy import bike_policy
 from nuanxin.bikes.services import unregistered_record
 from nuanxin.compliance import hooks
+from nuanxin.lib.env import envbool
 from nuanxin.mds import validate as v
 from nuanxin.mds.fastdb import RawJson, adapter, bulk_execute, bulk_insert, json_text
 from nuanxin.mds.models import MdsEvent, Telemetry, Trip
@@ -286,9 +287,16 @@ def _call_hooks(parked: list[hooks.ParkedObservation], moved: list[hooks.MovedOb
 # --- events --------------------------------------------------------------------------------
 
 
-def events_ingest(*, operator: Operator, items: Any, evaluate: bool = True) -> BulkResult:
+def evaluation_enabled() -> bool:
+    """MDS_INGEST_EVALUATE=0 stores without evaluating (bulk back-fills, benchmarks)."""
+    return envbool("MDS_INGEST_EVALUATE", True)
+
+
+def events_ingest(*, operator: Operator, items: Any, evaluate: bool | None = None) -> BulkResult:
     items = batch_check(items)
     _prepare(operator)
+    if evaluate is None:
+        evaluate = evaluation_enabled()
     result = BulkResult(total=len(items), items=items)
     max_ms = _max_ms()
     parsed: list[tuple[int, Any, tuple]] = []
@@ -512,9 +520,11 @@ def _audit(operator: Operator, action: str, result: BulkResult) -> None:
 # --- telemetry -----------------------------------------------------------------------------
 
 
-def telemetry_ingest(*, operator: Operator, items: Any, evaluate: bool = True) -> BulkResult:
+def telemetry_ingest(*, operator: Operator, items: Any, evaluate: bool | None = None) -> BulkResult:
     items = batch_check(items)
     _prepare(operator)
+    if evaluate is None:
+        evaluate = evaluation_enabled()
     result = BulkResult(total=len(items), items=items)
     max_ms = _max_ms()
     parsed: list[tuple[int, Any, tuple]] = []

@@ -55,3 +55,38 @@ def test_other_roles_and_anonymous_are_refused(personas: Any, client_for: Any, b
     assert Client().get("/api/v1/bikes/operators").status_code == 401
     assert client_for(personas.merchant).get("/api/v1/bikes/by-plate/亳Q0000001").status_code == 403
     assert client_for(personas.outsider).get("/api/v1/bikes/operators").status_code == 403
+
+
+def test_workers_report_duty_and_operators_see_only_their_crews(
+    personas: Any, client_for: Any
+) -> None:
+    import json
+
+    from nuanxin.accounts.models import User
+    from nuanxin.bikes.services import maintenance_worker_create
+
+    user = User.objects.create(username="mw1", role="maintenance")
+    maintenance_worker_create(
+        user=user, operator=personas.operator, name="王伟", phone="13900000000"
+    )
+    client = client_for(user)
+    response = client.post(
+        "/api/v1/bikes/workers/me",
+        data=json.dumps({"on_duty": True, "lat": 33.86, "lng": 115.75}),
+        content_type="application/json",
+    )
+    assert response.status_code == 200 and response.json()["on_duty"] is True
+    bad = client.post(
+        "/api/v1/bikes/workers/me",
+        data=json.dumps({"on_duty": True, "lat": 95, "lng": 115.75}),
+        content_type="application/json",
+    )
+    assert bad.status_code == 400 and bad.json()["code"] == "bad_position"
+    assert len(client_for(personas.operator_admin).get("/api/v1/bikes/workers").json()) == 1
+    assert client_for(personas.other_operator_admin).get("/api/v1/bikes/workers").json() == []
+    refused = client_for(personas.operator_admin).post(
+        "/api/v1/bikes/workers/me",
+        data=json.dumps({"on_duty": True}),
+        content_type="application/json",
+    )
+    assert refused.status_code == 403
