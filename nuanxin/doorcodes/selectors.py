@@ -95,7 +95,7 @@ def door_code_is_live(token: str) -> int | None:
         parsed = token_parse(token)
     except TokenError:
         return None
-    params = [parsed.code_id, parsed.version]
+    params: list[str | int] = [parsed.code_id, parsed.version]
     reader = _sqlite_reader()
     if reader is not None:
         row = reader.execute(_LIVE_SQL.replace("%s", "?"), params).fetchone()
