@@ -14,7 +14,7 @@ class Command(BaseCommand):
     help = "Export a catalogue version as YAML (stdout or --yaml FILE) or Excel (--xlsx FILE)."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--version", dest="catalogue_version", default="")
+        parser.add_argument("--catalogue", dest="catalogue_version", default="")
         parser.add_argument("--xlsx", nargs="?", const="catalogue.xlsx", default=None)
         parser.add_argument("--yaml", default=None)
 
