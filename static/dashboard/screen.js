@@ -157,6 +157,15 @@
     $("a-png").href = `${API}/heatmap.png?${p}`;
   }
 
+  function inRing([x, y], ring) {
+    let inside = false;
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      const [xi, yi] = ring[i], [xj, yj] = ring[j];
+      if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
+    }
+    return inside;
+  }
+
   async function drill(cell) {
     const p = params();
     const q = new URLSearchParams({ layer: p.get("layer"), window: p.get("window") });
@@ -198,7 +207,14 @@
       a.click();
     });
     $("drill-close").addEventListener("click", () => { $("drill").hidden = true; });
-    chart("c-map").on("click", (e) => { if (e.seriesName === "heat") drill(e.data.cell); });
+    chart("c-map").on("click", (e) => {
+      if (e.seriesName === "heat") drill(e.data.cell);
+      else if (e.seriesName === "spots") {
+        // A spot sits on top of its hexagon: drill into the cell that contains it.
+        const f = (lastHeat && lastHeat.features || []).find((ft) => inRing(e.data.value, ft.geometry.coordinates[0]));
+        if (f) drill(f.properties.cell);
+      }
+    });
     window.addEventListener("resize", () => Object.values(charts).forEach((c) => c.resize()));
     refresh();
     setInterval(refresh, Number(root.dataset.pollMs) || 20000);
