@@ -38,6 +38,7 @@ def _config(tmp_path: Path, **search) -> str:
     return str(path)
 
 
+@pytest.mark.slow
 def test_fleet_size_finds_the_smallest_fleet_and_writes_a_report(spots, tmp_path, settings):
     settings.VAR_DIR = tmp_path
     out = StringIO()
@@ -68,6 +69,7 @@ def test_fleet_size_finds_the_smallest_fleet_and_writes_a_report(spots, tmp_path
     assert run.fleet == result["fleet"] and run.met
 
 
+@pytest.mark.slow
 def test_unreachable_target_says_so_and_reports_the_best(spots, tmp_path, settings):
     settings.VAR_DIR = tmp_path
     out = StringIO()

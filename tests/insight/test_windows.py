@@ -77,6 +77,7 @@ def test_violations_layer_reads_compliance_checks(personas, client_for, trips):
     assert client_for(personas.officer_a).get(f"{API}?layer=violations").json()["total"] == 0
 
 
+@pytest.mark.slow
 def test_fleet_size_calibrates_demand_from_recorded_trips(personas, trips, tmp_path, settings):
     import yaml
     from django.core.management import CommandError
