@@ -44,9 +44,7 @@ class ComplaintForm(forms.Form):
         super().__init__(*args, **kwargs)
         category = self.fields["category"]
         assert isinstance(category, forms.ChoiceField)
-        category.choices = [("", _("请选择"))] + [
-            (c.code, c.name) for c in categories()
-        ]
+        category.choices = [("", _("请选择"))] + [(c.code, c.name) for c in categories()]
 
 
 class FeedbackForm(forms.Form):

@@ -239,4 +239,6 @@ def track_photo(request: HttpRequest, tracking_no: str, photo_id: int) -> HttpRe
     photo = ComplaintPhoto.objects.filter(complaint=complaint, pk=photo_id).first()
     if photo is None:
         raise Http404(_("照片不存在。"))
-    return FileResponse(default_storage.open(str(photo.display.name), "rb"), content_type="image/jpeg")
+    return FileResponse(
+        default_storage.open(str(photo.display.name), "rb"), content_type="image/jpeg"
+    )

@@ -210,7 +210,9 @@ def complaint_photo(
         return FileResponse(
             default_storage.open(str(photo.original.name), "rb"), content_type=photo.original_type
         )
-    return FileResponse(default_storage.open(str(photo.display.name), "rb"), content_type="image/jpeg")
+    return FileResponse(
+        default_storage.open(str(photo.display.name), "rb"), content_type="image/jpeg"
+    )
 
 
 @login_required
@@ -288,4 +290,6 @@ def portal_photo(request: HttpRequest, complaint_id: int, photo_id: int) -> Http
     photo = ComplaintPhoto.objects.filter(complaint=complaint, pk=photo_id).first()
     if photo is None:
         raise Http404(_("照片不存在。"))
-    return FileResponse(default_storage.open(str(photo.display.name), "rb"), content_type="image/jpeg")
+    return FileResponse(
+        default_storage.open(str(photo.display.name), "rb"), content_type="image/jpeg"
+    )
