@@ -150,3 +150,63 @@ def test_case_api_scopes_by_district(personas: Any, client_for: Any, file_case: 
         f"/api/v1/cases/{case.pk}/approve", {"approve": True}, content_type="application/json"
     )
     assert refused.status_code == 403
+
+
+def test_officer_files_from_a_violation_proposal_prefilled(personas: Any, client_for: Any) -> None:
+    from pathlib import Path
+
+    from django.utils import timezone
+
+    from nuanxin.laws.loader import catalogue_load
+    from nuanxin.laws.selectors import tag_get
+    from nuanxin.violations.models import Violation
+
+    catalogue_load(path=Path(__file__).resolve().parents[2] / "data" / "law" / "catalogue.yaml")
+    party = party_resolve(personas.merchant_shop, by=personas.officer_a)
+    tag = tag_get("outside_shop_trading")
+    violation = Violation.objects.create(
+        party=party,
+        tag=tag,
+        tag_code=tag.code,
+        catalogue_version=tag.catalogue.version,
+        occurred_at=timezone.now(),
+        place="人民路18号门前",
+        district=personas.district_a,
+        source="field",
+        outcome="propose_case",
+        reason="一年内第三次",
+        prior_count=2,
+        recorded_by=personas.officer_a,
+    )
+    client = client_for(personas.officer_a)
+    form = client.get(reverse("cases:new") + f"?violation={violation.pk}").content.decode()
+    assert "人民路18号门前" in form and "裁量基准建议" in form and tag.name in form
+    assert (
+        client_for(personas.officer_b)
+        .get(reverse("cases:new") + f"?violation={violation.pk}")
+        .status_code
+        == 404
+    )
+    client = client_for(personas.officer_a)
+    response = client.post(
+        reverse("cases:new"),
+        {
+            "violation": violation.pk,
+            "facts": "店外经营，第三次。",
+            "second_officer": personas.officer_a2.pk,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[-800:]
+    case = Case.objects.get()
+    assert case.party == party and case.tag_code == tag.code and case.violation_ref == violation.pk
+    violation.refresh_from_db()
+    assert violation.case_ref == case.number
+    again = client.post(
+        reverse("cases:new"),
+        {
+            "violation": violation.pk,
+            "facts": "重复",
+            "second_officer": personas.officer_a2.pk,
+        },
+    )
+    assert again.status_code == 400 and "已立案" in again.content.decode()

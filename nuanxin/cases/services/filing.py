@@ -26,7 +26,7 @@ from nuanxin.cases.services.common import (
     record_action,
     require_officer,
 )
-from nuanxin.core.errors import DomainError, NotAllowed
+from nuanxin.core.errors import Conflict, DomainError, NotAllowed
 
 # Art. 51: the on-the-spot procedure covers a warning or a fine up to these amounts.
 ONSPOT_LIMITS = {"person": Decimal("200.00"), "organisation": Decimal("3000.00")}
@@ -235,6 +235,14 @@ def case_file(
     from it in level or amount needs a written reason and flags the case for the reviewer.
     """
     _validate_officers(by, second_officer)
+    if violation is not None:
+        if getattr(violation, "outcome", "propose_case") != "propose_case":
+            raise DomainError(
+                "not_proposed",
+                _("该违法行为按“首违普法、二次告诫”应予教育或告诫，未建议立案。"),
+            )
+        if getattr(violation, "case_ref", ""):
+            raise Conflict("already_filed", _("该违法行为已立案：%s") % violation.case_ref)
     amount = _dec(fine_amount)
     if amount is None:
         amount = proposal.amount or Decimal("0.00")
