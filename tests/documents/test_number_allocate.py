@@ -75,3 +75,47 @@ def test_numbering_is_exact_under_concurrency_on_postgres(personas: Any) -> None
     assert sorted(numbers) == list(range(1, threads * per_thread + 1))
     counter = DocumentCounter.objects.get(bureau=bureau, doc_type="penalty_decision", year=2026)
     assert counter.last_serial == threads * per_thread
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_document_issue_gives_gapless_unique_numbers_on_postgres(
+    personas: Any, signing_keys: Any
+) -> None:
+    if not settings.IS_POSTGRES:
+        pytest.skip("row locks are only meaningful on PostgreSQL")
+    from nuanxin.documents.models import Document
+    from nuanxin.documents.samples import sample_context
+    from nuanxin.documents.services import document_issue
+
+    threads, per_thread = 4, 3
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(threads)
+
+    def worker(officer: Any) -> None:
+        try:
+            barrier.wait()
+            for _ in range(per_thread):
+                document_issue(
+                    doc_type="service_receipt",
+                    bureau=personas.bureau,
+                    context=sample_context("service_receipt"),
+                    signers=[officer],
+                    by=officer,
+                )
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    officers = [personas.officer_a, personas.officer_a2, personas.officer_b, personas.chief]
+    pool = [threading.Thread(target=worker, args=(o,)) for o in officers]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    assert not errors
+    serials = sorted(Document.objects.values_list("serial", flat=True))
+    assert serials == list(range(1, threads * per_thread + 1))
+    assert Document.objects.values("number").distinct().count() == threads * per_thread
