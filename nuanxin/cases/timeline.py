@@ -27,6 +27,7 @@ ACTION_TITLES = {
     "review_return": "法制审核退回补充调查",
     "penalty_approve": "负责人批准处罚意见",
     "notify": "送达行政处罚事先告知书",
+    "notice_served": "事先告知书电子送达",
     "hearing_request": "当事人申请听证",
     "statement": "当事人陈述",
     "defence": "当事人申辩",

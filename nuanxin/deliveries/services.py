@@ -374,6 +374,13 @@ def _serve_case(delivery: Delivery, *, by: Any) -> None:
     from nuanxin.cases.models import CaseStatus
     from nuanxin.cases.services import case_serve
 
+    if delivery.doc_type == "prior_notice" and case.status == CaseStatus.NOTIFIED:
+        from nuanxin.cases.services.workflow import case_notice_served
+
+        case_notice_served(
+            case=case, served_on=timezone.localdate(delivery.served_at), by=by, delivery=delivery
+        )
+        return
     if delivery.doc_type in ("penalty_decision", "") and case.status == CaseStatus.DECIDED:
         channel = (
             "paper"

@@ -186,3 +186,31 @@ def test_serving_a_decision_starts_the_payment_clock(
     assert case.status == CaseStatus.SERVED
     assert case.served_on == timezone.localdate(delivery.served_at)
     assert case.payment_due is not None
+
+
+@pytest.mark.slow
+def test_electronic_service_of_the_prior_notice_starts_the_statement_clock(
+    personas: Any, signing_keys: Any, file_case: Any
+) -> None:
+    from nuanxin.cases.services import (
+        case_approve,
+        case_notify,
+        case_review,
+        case_submit_review,
+    )
+    from nuanxin.documents.models import Document
+    from nuanxin.lib.workdays import add_working_days
+
+    p = personas
+    case = case_approve(case=file_case(), by=p.chief)
+    case = case_submit_review(case=case, by=p.officer_a)
+    case = case_review(case=case, by=p.reviewer, passed=True, opinion="同意")
+    case = case_approve(case=case, by=p.chief)
+    case = case_notify(case=case, by=p.officer_a, served_on=dt.date(2026, 1, 5))
+    notice = Document.objects.get(pk=case.documents.get(doc_type="prior_notice").document_id)
+    delivery_consent_record(party=case.party, channels=["portal"], addresses={}, by=p.officer_a)
+    delivery = delivery_send(document=notice, party=case.party, by=p.officer_a)
+    case = Case.objects.get(pk=case.pk)
+    served = timezone.localdate(delivery.served_at)
+    assert case.notice_served_on == served
+    assert case.statement_due == add_working_days(served, 5)

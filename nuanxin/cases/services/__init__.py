@@ -19,6 +19,7 @@ from nuanxin.cases.services.filing import (
 from nuanxin.cases.services.workflow import (
     case_approve,
     case_decide,
+    case_notice_served,
     case_notify,
     case_record_statement,
     case_review,
@@ -34,6 +35,7 @@ __all__ = [
     "case_decide_onspot",
     "case_file",
     "case_no_penalty",
+    "case_notice_served",
     "case_notify",
     "case_propose",
     "case_record_payment",

@@ -377,3 +377,36 @@ def case_decide(
         data={"amount": money_text(case.fine_amount)},
     )
     return case
+
+
+@transaction.atomic
+def case_notice_served(
+    *,
+    case: Case,
+    served_on: dt.date,
+    by: Any = None,
+    delivery: Any = None,
+    source_ip: str | None = None,
+) -> Case:
+    """The prior notice reached the party on `served_on` (e.g. electronic service): the
+    5-working-day statement/hearing clock runs from that date, not from issue."""
+    case = lock(case)
+    if case.status not in (S.NOTIFIED, S.HEARING):
+        raise Conflict("not_notified", _("案件不在事先告知阶段。"))
+    before = snapshot(case, AUDIT_FIELDS)
+    case.notice_served_on = served_on
+    case.statement_due = clocks.statement_due(served_on)
+    case.save(update_fields=["notice_served_on", "statement_due"])
+    record_action(
+        case=case,
+        kind="notice_served",
+        by=by,
+        source_ip=source_ip,
+        before=before,
+        data={
+            "served_on": served_on.isoformat(),
+            "statement_due": case.statement_due.isoformat(),
+            "delivery": getattr(delivery, "pk", None),
+        },
+    )
+    return case
