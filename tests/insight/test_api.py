@@ -250,3 +250,26 @@ def test_operator_systems_pull_their_own_guidance_with_a_token(personas, client,
     assert r.status_code == 200
     assert [p["id"] for p in r.json()["plans"]] == [mine.pk]
     assert client.get(f"{API}/operator/rebalance/plans").status_code == 401
+
+
+def test_worker_job_follows_up_plans_whose_window_ended(personas, city):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from nuanxin.core.jobs import registered_jobs
+    from nuanxin.insight.jobs import rebalance_followup
+    from nuanxin.insight.services import rebalance_plan_create
+
+    assert "insight.rebalance_followup" in {j.name for j in registered_jobs()}
+    plan = rebalance_plan_create(
+        operator=personas.operator, by=None, trucks=1, truck_capacity=3, window_hours=1
+    )
+    now = timezone.now()
+    assert rebalance_followup(now) == 0  # window still running
+    later = now + dt.timedelta(hours=1, minutes=1)
+    assert rebalance_followup(later) == 1
+    plan.refresh_from_db()
+    assert plan.evaluated_at == later and plan.acted_bikes == 0  # nobody moved a bike
+    assert set(plan.moves.values_list("outcome", flat=True)) == {"ignored"}
+    assert rebalance_followup(later) == 0  # never twice
