@@ -7,10 +7,12 @@ the per-row services on purpose (one audit row records the seeding).
 
 from __future__ import annotations
 
+import hashlib
 import random
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -218,17 +220,17 @@ def seed_spots(ctx: DemoContext, rng: random.Random) -> None:
     ctx.say(f"bikes: {len(rows)} spots ({len(extra)} with a second version)")
 
 
-def _token(ctx: DemoContext, operator: Operator, seed: int) -> str:
-    # Its own Random per operator: the same token on every rerun, whatever else was drawn.
-    raw = (
-        f"nx_demo_{operator.code}_{random.Random(f'{seed}:{operator.code}').getrandbits(160):040x}"
-    )
+def _token(ctx: DemoContext, operator: Operator) -> str:
+    """The same token on every rerun: derived from the operator's stored provider_id (drawn from
+    ctx.rng on the first run) and SECRET_KEY, so it survives reruns and is not guessable."""
+    digest = hashlib.sha256(f"{operator.provider_id}:{settings.SECRET_KEY}".encode()).hexdigest()
+    raw = f"nx_demo_{operator.code}_{digest[:40]}"
     if not ApiToken.objects.filter(key_hash=ApiToken.hash_secret(raw)).exists():
         api_token_issue(name=f"{operator.name} MDS（演示）", by=None, operator=operator, raw=raw)
     return raw
 
 
-def seed_operators(ctx: DemoContext, rng: random.Random, token_seed: int) -> list[Operator]:
+def seed_operators(ctx: DemoContext, rng: random.Random) -> list[Operator]:
     operators = []
     for code, name, letter, _share, quota in OPERATORS:
         op, _created = Operator.objects.get_or_create(
@@ -241,7 +243,7 @@ def seed_operators(ctx: DemoContext, rng: random.Random, token_seed: int) -> lis
                 "provider_id": uuid.UUID(int=rng.getrandbits(128), version=4),
             },
         )
-        token = _token(ctx, op, token_seed)
+        token = _token(ctx, op)
         ctx.operators.append(
             {
                 "id": op.code,
@@ -346,9 +348,8 @@ def seed_bikes(ctx: DemoContext, rng: random.Random, operators: list[Operator]) 
 
 def seed(ctx: DemoContext) -> None:
     """Idempotent: running it twice adds nothing."""
-    token_seed = ctx.rng.getrandbits(64)
     rng = random.Random(ctx.rng.getrandbits(64))
     seed_spots(ctx, rng)
-    operators = seed_operators(ctx, rng, token_seed)
+    operators = seed_operators(ctx, rng)
     seed_workers(ctx, rng, operators)
     seed_bikes(ctx, rng, operators)

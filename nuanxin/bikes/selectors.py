@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from nuanxin.bikes.models import Bike, Operator, SpotVersion, UnregisteredSighting
 
@@ -105,11 +105,17 @@ def spot_version_by_id(*, version_id: int) -> SpotSnapshot | None:
 def spots_version_stamp() -> int:
     """Changes whenever any spot changes (a new version, or a version closed).
 
-    Every change writes a new SpotVersion row (closing the old one in the same transaction),
-    so the highest id is enough. A spatial index keyed on (stamp, in-force window) reloads when
-    it changes or when `at` passes `spots_next_change_after(at=…)`.
+    Every change writes a new SpotVersion row (closing the old one in the same transaction), so
+    the highest id changes. The microseconds of the newest row's creation time are folded in so
+    that a reused id (SQLite after a rolled-back transaction, as in tests) still gives a new
+    stamp. A spatial index keyed on (stamp, in-force window) reloads when it changes or when `at`
+    passes `spots_next_change_after(at=…)`.
     """
-    return SpotVersion.objects.aggregate(m=Max("pk"))["m"] or 0
+    row = SpotVersion.objects.order_by("-pk").values_list("pk", "created_at").first()
+    if row is None:
+        return 0
+    pk, created = row
+    return int(pk) * 1_000_000 + created.microsecond
 
 
 def spots_next_change_after(*, at: datetime) -> datetime | None:

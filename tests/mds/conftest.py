@@ -4,10 +4,12 @@ import json
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from nuanxin.accounts.services import api_token_issue
 from nuanxin.bikes.models import Bike, Operator
@@ -111,6 +113,7 @@ def spots(personas: Any) -> list[Any]:
                 beacon_ids=("BEACON-1",) if i == 0 else (),
             ),
             by=personas.admin,
+            effective_from=timezone.now() - timedelta(days=1),
         )
         for i in range(3)
     ]
