@@ -34,11 +34,50 @@ def cells_for(lat: np.ndarray, lng: np.ndarray, res: int) -> np.ndarray:
     )
 
 
+LATTICE_MIN_POINTS = 50_000
+M_PER_DEG = 111_320.0
+
+
+def cells_for_many(lat: np.ndarray, lng: np.ndarray, res: int) -> np.ndarray:
+    """`cells_for`, with fewer H3 calls on large inputs.
+
+    Positions are bucketed into small lat/lng squares (a fifth of the cell edge). H3 cells are
+    convex, so a square whose four corners fall in one cell lies inside it: every position in
+    such a square gets that cell from one lookup. Only positions in squares that straddle a
+    cell edge are computed one by one. (Square sides are parallels/meridians, H3 edges are
+    geodesics; over tens of metres they differ by well under a millimetre.) A test checks the
+    result equals the public API on random positions at resolutions 8–10.
+    """
+    lat = np.asarray(lat, dtype=np.float64)
+    lng = np.asarray(lng, dtype=np.float64)
+    n = lat.shape[0]
+    if n < LATTICE_MIN_POINTS:
+        return cells_for(lat, lng, res)
+    g = h3.average_hexagon_edge_length(res, unit="m") / 5.0 / M_PER_DEG
+    lat0, lng0 = float(lat.min()), float(lng.min())
+    iy = np.floor((lat - lat0) / g).astype(np.int64)
+    ix = np.floor((lng - lng0) / g).astype(np.int64)
+    width = int(ix.max()) + 2  # corners per row
+    squares, inverse = np.unique(iy * width + ix, return_inverse=True)
+    if len(squares) > n // 4:  # sparse positions: the lattice would cost more than it saves
+        return cells_for(lat, lng, res)
+    corner_keys = np.concatenate([squares, squares + 1, squares + width, squares + width + 1])
+    corners, corner_inv = np.unique(corner_keys, return_inverse=True)
+    cy, cx = np.divmod(corners, width)
+    corner_cells = cells_for(lat0 + cy * g, lng0 + cx * g, res)[corner_inv].reshape(4, -1)
+    uniform = (corner_cells == corner_cells[0]).all(axis=0)
+    out = corner_cells[0][inverse]
+    straddling = ~uniform[inverse]
+    if straddling.any():
+        out[straddling] = cells_for(lat[straddling], lng[straddling], res)
+    return out
+
+
 def aggregate(
     lat: np.ndarray, lng: np.ndarray, res: int, weights: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """(cells, values): the distinct cells and the count (or weight sum) in each."""
-    cells = cells_for(lat, lng, res)
+    cells = cells_for_many(lat, lng, res)
     if weights is None:
         uniq, counts = np.unique(cells, return_counts=True)
         return uniq, counts.astype(np.float64)

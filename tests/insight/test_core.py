@@ -24,6 +24,23 @@ def test_vectorised_cells_equal_the_public_h3_api():
         assert ours.tolist() == public
 
 
+def test_lattice_shortcut_gives_exactly_the_cells_of_the_public_api():
+    from nuanxin.insight.h3agg import LATTICE_MIN_POINTS, cells_for_many
+
+    rng = np.random.default_rng(11)
+    n = LATTICE_MIN_POINTS * 2
+    # Clustered like parked bikes (dense enough for the lattice), plus some spread.
+    hubs = rng.uniform([33.80, 115.70], [33.90, 115.86], size=(30, 2))
+    pick = rng.integers(0, 30, n)
+    lat = hubs[pick, 0] + rng.normal(0, 0.002, n)
+    lng = hubs[pick, 1] + rng.normal(0, 0.002, n)
+    for res in (8, 9, 10):
+        assert np.array_equal(cells_for_many(lat, lng, res), cells_for(lat, lng, res)), res
+    sample = rng.integers(0, n, 300)
+    ours = cells_for_many(lat, lng, 9)[sample].tolist()
+    assert ours == [h3.str_to_int(h3.latlng_to_cell(lat[i], lng[i], 9)) for i in sample]
+
+
 def test_aggregate_counts_and_weights_sum_to_the_input():
     rng = np.random.default_rng(1)
     lat, lng = rng.uniform(33.8, 33.9, 2000), rng.uniform(115.7, 115.86, 2000)
