@@ -62,6 +62,13 @@ _LIVE_SQL = (
 _reader = threading.local()
 
 
+def _database_file() -> str | None:
+    from django.conf import settings
+
+    name = str(settings.DATABASES["default"]["NAME"])
+    return name if os.path.isfile(name) else None
+
+
 def _sqlite_reader() -> sqlite3.Connection | None:
     """A long-lived, read-only connection per thread to an on-disk SQLite database.
 
@@ -79,8 +86,8 @@ def _sqlite_reader() -> sqlite3.Connection | None:
         return conn
     if connection.vendor != "sqlite" or settings.TESTING:
         return None
-    name = str(settings.DATABASES["default"]["NAME"])
-    if not os.path.isfile(name):
+    name = _database_file()
+    if name is None:
         return None
     conn = sqlite3.connect(f"file:{name}?mode=ro", uri=True, timeout=5, isolation_level=None)
     _reader.conn = conn
