@@ -174,9 +174,20 @@ def case_new(request: HttpRequest, procedure: str = "ordinary") -> HttpResponse:
             "levels": Case.Level.choices,
             "error": error,
             "limits": services.ONSPOT_LIMITS,
+            "tags": _tag_choices() if violation is None else [],
         },
         status=400 if error and request.method == "POST" else 200,
     )
+
+
+def _tag_choices() -> list[Any]:
+    """Every behaviour tag of the catalogue in force, for the form's suggestion list."""
+    from nuanxin.laws.selectors import tag_search
+
+    try:
+        return list(tag_search("", limit=200))
+    except DomainError:  # no catalogue loaded yet
+        return []
 
 
 @login_required
