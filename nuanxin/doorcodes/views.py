@@ -123,10 +123,21 @@ def staff_door_code(request: HttpRequest, merchant_id: int) -> HttpResponse:
     merchant = access_door_code_merchant(request.user, merchant_id)
     code = door_code_current(merchant_id=merchant.pk)
     history = merchant.door_codes.order_by("-version")[:20]
+    from nuanxin.feedback.selectors import rating_summary, ratings_for_merchant
+
+    user = request.user
     return render(
         request,
         "doorcodes/staff_code.html",
-        {"merchant": merchant, "code": code, "history": history},
+        {
+            "merchant": merchant,
+            "code": code,
+            "history": history,
+            "ratings": ratings_for_merchant(merchant_id=merchant.pk, limit=30),
+            "rating_summary": rating_summary(merchant_id=merchant.pk),
+            "can_moderate": getattr(user, "is_superuser", False)
+            or getattr(user, "role", "") in ("officer", "chief", "bureau_admin"),
+        },
     )
 
 

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -234,7 +235,10 @@ def rating_hide_view(request: HttpRequest, rating_id: int) -> HttpResponse:
 
         scan_summary_invalidate(merchant_id=rating.merchant_id)
         messages.success(request, _("评价已屏蔽。"))
-    return redirect(request.POST.get("next") or "/staff/complaints/")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = f"/staff/doorcodes/{rating.merchant_id}/"
+    return redirect(target)
 
 
 # ---- merchant portal ----------------------------------------------------------------------

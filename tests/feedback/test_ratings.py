@@ -131,3 +131,19 @@ def test_rating_moderation_scope(client_for: Any, personas: Any, who: str, statu
     assert response.status_code == status
     rating.refresh_from_db()
     assert rating.hidden is (status == 302)
+
+
+def test_staff_door_code_page_lists_ratings_and_hides_one(
+    client_for: Any, personas: Any, door_code: Any
+) -> None:
+    rating = _rate(personas, text="刷好评")
+    staff = client_for(personas.officer_a)
+    page = staff.get(f"/staff/doorcodes/{personas.merchant_shop.pk}/").content.decode()
+    assert "刷好评" in page and f"/staff/ratings/{rating.pk}/hide" in page
+    response = staff.post(
+        f"/staff/ratings/{rating.pk}/hide", {"reason": "刷评", "next": "https://evil.example/"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/staff/doorcodes/{personas.merchant_shop.pk}/"
+    rating.refresh_from_db()
+    assert rating.hidden
