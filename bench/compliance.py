@@ -112,12 +112,12 @@ def postgis(
             copy.write_row(
                 (
                     s.spot_id,
-                    f"SRID=4326;{shapely.to_wkt(shapely.from_geojson(json.dumps(s.polygon)))}",
+                    f"SRID=4326;{shapely.to_wkt(shapely.from_geojson(json.dumps(s.polygon)), rounding_precision=-1)}",
                 )
             )
     with conn.cursor().copy("COPY nx_points (id, geom) FROM STDIN") as copy:
         for i in range(len(lat)):
-            copy.write_row((i, f"SRID=4326;POINT({lng[i]!r} {lat[i]!r})"))
+            copy.write_row((i, f"SRID=4326;POINT({float(lng[i])!r} {float(lat[i])!r})"))
     conn.execute("CREATE INDEX ON nx_spots USING gist (geom)")
     conn.execute("ANALYZE nx_spots")
     conn.execute("ANALYZE nx_points")

@@ -7,14 +7,15 @@ any edit to the spots bumps the stamp and every cached index is dropped on the n
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Max
+from django.db.models import Count, Max
 
 from nuanxin.bikes.models import SpotVersion
-from nuanxin.bikes.selectors import spots_in_force, spots_next_change_after, spots_version_stamp
+from nuanxin.bikes.selectors import spots_in_force, spots_next_change_after
 from nuanxin.compliance.engine import SpotIndex
 
 
@@ -50,10 +51,21 @@ def _lte(field: str, at: datetime):  # type: ignore[no-untyped-def]
     return Q(**{f"{field}__lte": at})
 
 
+def spots_stamp() -> int:
+    """A fingerprint of the spots table. `spots_version_stamp()` (max id) is enough in
+    production, but a deleted or rolled-back row can let a new row reuse an id (SQLite,
+    test databases); count, latest creation and latest closing make reuse visible."""
+    agg = SpotVersion.objects.aggregate(
+        m=Max("pk"), n=Count("pk"), c=Max("created_at"), t=Max("effective_to")
+    )
+    key = f"{agg['m']}|{agg['n']}|{agg['c']}|{agg['t']}".encode()
+    return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big") >> 1
+
+
 def index_for(at: datetime, *, stamp: int | None = None) -> tuple[CachedIndex, int]:
     """The index of spots in force at `at` (built on a miss), and the current stamp."""
     global builds
-    current = spots_version_stamp() if stamp is None else stamp
+    current = spots_stamp() if stamp is None else stamp
     with _lock:
         if any(c.stamp != current for c in _cache):
             _cache[:] = [c for c in _cache if c.stamp == current]
