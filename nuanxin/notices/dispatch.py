@@ -49,14 +49,29 @@ def free_workers(operator_id: int):  # type: ignore[no-untyped-def]
     ).exclude(Exists(busy))
 
 
-def dispatch_plan(*, operator_id: int, lat: float, lng: float, label: str, at) -> Dispatch:  # type: ignore[no-untyped-def]
+def occupancy_now() -> dict[int, int]:
+    return {sid: sum(v.values()) for sid, v in spot_occupancy().items()}
+
+
+def dispatch_plan(  # type: ignore[no-untyped-def]
+    *,
+    operator_id: int,
+    lat: float,
+    lng: float,
+    label: str,
+    at,
+    occupancy: dict[int, int] | None = None,
+) -> Dispatch:
+    """`occupancy` (bikes per spot) may be passed in by a caller planning many notices at once:
+    counting it is an aggregate over the whole fleet, the dominant cost of a plan."""
     best: tuple[float, MaintenanceWorker] | None = None
     for worker in free_workers(operator_id):
         d = manhattan_m(worker.last_lat or 0.0, worker.last_lng or 0.0, lat, lng)
         if best is None or d < best[0]:
             best = (d, worker)
     entry, _stamp = index_for(at)
-    occupancy = {sid: sum(v.values()) for sid, v in spot_occupancy().items()}
+    if occupancy is None:
+        occupancy = occupancy_now()
     room = entry.index.nearest_with_room(lat, lng, occupancy)
     target = target_d = None
     target_url = ""

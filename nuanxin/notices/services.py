@@ -16,7 +16,7 @@ from nuanxin.compliance.config import loop_config
 from nuanxin.compliance.hooks import MovedObservation
 from nuanxin.compliance.models import BikeParking, ParkingCheck, Verdict
 from nuanxin.core.errors import Conflict, DomainError
-from nuanxin.notices.dispatch import dispatch_plan
+from nuanxin.notices.dispatch import dispatch_plan, occupancy_now
 from nuanxin.notices.models import Notice
 from nuanxin.notices.webhooks import webhook_enqueue
 
@@ -38,15 +38,23 @@ def _snapshot(n: Notice) -> dict[str, Any]:
     }
 
 
-def notice_open(*, check: ParkingCheck, now: datetime | None = None) -> Notice | None:
-    """Open a notice for one outside/uncertain decision (None if the bike already has one)."""
+def notice_open(
+    *, check: ParkingCheck, now: datetime | None = None, occupancy: dict[int, int] | None = None
+) -> Notice | None:
+    """Open a notice for one outside/uncertain decision (None if the bike already has one).
+    `occupancy`: bikes per spot, when the caller opens many notices from one batch."""
     now = now or timezone.now()
     cfg = loop_config()
     kind = Notice.Kind.VIOLATION if check.verdict == Verdict.OUTSIDE else Notice.Kind.CONFIRM
     deadline = now + timedelta(seconds=cfg.fix_window_seconds)
     label = check.bike.plate if hasattr(check, "bike") else str(check.bike_id)
     plan = dispatch_plan(
-        operator_id=check.operator_id, lat=check.lat, lng=check.lng, label=label, at=now
+        operator_id=check.operator_id,
+        lat=check.lat,
+        lng=check.lng,
+        label=label,
+        at=now,
+        occupancy=occupancy,
     )
     try:
         with transaction.atomic():
@@ -103,6 +111,7 @@ def notices_on_checks(*, checks: Sequence[ParkingCheck]) -> list[Notice]:
         n.bike_id: n for n in Notice.objects.filter(bike_id__in=bike_ids, status=Notice.Status.OPEN)
     }
     opened = []
+    occupancy: dict[int, int] | None = None  # counted once per batch, only if a notice opens
     for c in sorted(checks, key=lambda c: c.observed_at):
         existing = open_by_bike.get(c.bike_id)
         if c.verdict == Verdict.IN_SPOT:
@@ -122,7 +131,9 @@ def notices_on_checks(*, checks: Sequence[ParkingCheck]) -> list[Notice]:
                 notice_close(notice=existing, reason="superseded")
             else:
                 continue
-        notice = notice_open(check=c)
+        if occupancy is None:
+            occupancy = occupancy_now()
+        notice = notice_open(check=c, occupancy=occupancy)
         if notice is not None:
             opened.append(notice)
             open_by_bike[c.bike_id] = notice
