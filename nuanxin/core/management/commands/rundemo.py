@@ -47,8 +47,6 @@ class Command(BaseCommand):
                 "2",
                 "--threads",
                 "4",
-                "--access-logfile",
-                "-",
                 "--log-level",
                 "warning",
             ],
