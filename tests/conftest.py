@@ -19,6 +19,8 @@ import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
 
+pytest_plugins = ["tests.case_fixtures"]
+
 
 @dataclass
 class Personas:

@@ -1,3 +1,5 @@
+"""Fixtures shared by the cases and deliveries tests (real keys, real signed documents)."""
+
 from __future__ import annotations
 
 import datetime as dt
