@@ -14,7 +14,7 @@ from nuanxin.cases.models import Case, CaseStatus
 from nuanxin.cases.services import case_decide_onspot, onspot_check
 from nuanxin.cases.services.common import PartyInfo
 from nuanxin.core.errors import DomainError
-from tests.cases.conftest import make_proposal
+from tests.case_fixtures import make_proposal
 
 PERSON = PartyInfo(kind="person", name="李四", id_number="341602199001011234")
 COMPANY = PartyInfo(kind="organisation", name="亳州某建筑公司", id_number="91341600MA2N0000X1")
