@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nuanxin.accounts.models import ApiToken, Role, User
+from nuanxin.accounts.models import ApiToken, User
 from nuanxin.audit.services import audit_record
 from nuanxin.core.errors import DomainError
 
@@ -57,44 +57,3 @@ def api_token_revoke(*, token: ApiToken, by: User | None) -> ApiToken:
         after={"revoked": True},
     )
     return token
-
-
-@transaction.atomic
-def user_create(
-    *,
-    username: str,
-    password: str | None,
-    role: str,
-    by: User | None,
-    district: Any = None,
-    display_name: str = "",
-    phone: str = "",
-    badge_no: str = "",
-    is_superuser: bool = False,
-) -> User:
-    if role not in Role.values:
-        raise DomainError("bad_role", _("未知角色：%(role)s") % {"role": role})
-    if role == Role.OFFICER and district is None:
-        raise DomainError("district_required", _("执法队员必须分配到一个中队/辖区。"))
-    user = User(
-        username=username,
-        role=role,
-        district=district,
-        display_name=display_name,
-        phone=phone,
-        badge_no=badge_no,
-        is_staff=is_superuser or role == Role.BUREAU_ADMIN,
-        is_superuser=is_superuser,
-    )
-    if password:
-        user.set_password(password)
-    else:
-        user.set_unusable_password()
-    user.save()
-    audit_record(
-        actor=by,
-        action="user.create",
-        obj=user,
-        after={"username": username, "role": role, "district_id": user.district_id},
-    )
-    return user

@@ -3,8 +3,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
-
 from nuanxin.audit.models import AuditEvent, AuditHead
 from nuanxin.audit.services import GENESIS, audit_row_hash
 
@@ -41,9 +39,3 @@ def audit_chain_problems(batch_size: int = 5000) -> Iterator[ChainProblem]:
             last_seq + 1,
             f"chain ends at {last_seq} but the head records {head.last_seq} (tail deleted)",
         )
-
-
-def audit_for_object(*, object_type: str, object_id: str | int) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(object_type=object_type, object_id=str(object_id)).order_by(
-        "seq"
-    )
