@@ -283,20 +283,22 @@ class SpotIndex:
         return CheckResults(verdict, rule, spot, dist, acc, beacon_spot)
 
     # --- helpers for dispatch -----------------------------------------------------------
+    def nearest_spots(self, lat: float, lng: float, *, limit_m: float) -> list[tuple[int, float]]:
+        """Spots (index, metres) within `limit_m`, nearest first."""
+        if not self.spots:
+            return []
+        x, y = self.projection.to_xy(lat, lng)
+        d = shapely.distance(self.polygons_xy, shapely.Point(float(x), float(y)))
+        near = np.flatnonzero(d <= limit_m)
+        return [(int(i), float(d[i])) for i in near[np.argsort(d[near], kind="stable")]]
+
     def nearest_with_room(
         self, lat: float, lng: float, occupancy: dict[int, int], *, limit_m: float = 2000.0
     ) -> tuple[int, float] | None:
         """The nearest spot (index, metres) whose occupancy is below its capacity."""
-        if not self.spots:
-            return None
-        x, y = self.projection.to_xy(lat, lng)
-        d = shapely.distance(self.polygons_xy, shapely.Point(float(x), float(y)))
-        order = np.argsort(d)
-        for i in order:
-            if d[i] > limit_m:
-                break
+        for i, d in self.nearest_spots(lat, lng, limit_m=limit_m):
             if occupancy.get(self.spots[i].spot_id, 0) < self.spots[i].capacity:
-                return int(i), float(d[i])
+                return i, d
         return None
 
 

@@ -29,9 +29,13 @@ RULE_LABELS = {
 class ParkingCheck(models.Model):
     """One compliance decision for one parked-bike observation, with its explanation."""
 
-    bike = models.ForeignKey("bikes.Bike", on_delete=models.CASCADE, related_name="parking_checks")
+    # One row per parked observation (the ingest hot path): indexes are kept to what the
+    # reads use; the FKs are covered by the (bike|operator, observed_at) indexes below.
+    bike = models.ForeignKey(
+        "bikes.Bike", on_delete=models.CASCADE, related_name="parking_checks", db_index=False
+    )
     operator = models.ForeignKey(
-        "bikes.Operator", on_delete=models.CASCADE, related_name="parking_checks"
+        "bikes.Operator", on_delete=models.CASCADE, related_name="parking_checks", db_index=False
     )
     observed_at = models.DateTimeField(_("观测时间"), db_index=True)
     lat = models.FloatField(_("纬度"))
@@ -42,13 +46,18 @@ class ParkingCheck(models.Model):
     beacon_ids = models.JSONField(_("收到的道钉"), default=list, blank=True)
     source = models.CharField(_("来源"), max_length=12)
     source_id = models.CharField(_("来源编号"), max_length=64)
-    verdict = models.CharField(_("结论"), max_length=12, choices=Verdict.choices, db_index=True)
+    verdict = models.CharField(_("结论"), max_length=12, choices=Verdict.choices)
     rule = models.CharField(_("规则"), max_length=32)
     spot = models.ForeignKey(
         "bikes.Spot", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    spot_version = models.ForeignKey(
-        "bikes.SpotVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    spot_version = models.ForeignKey(  # versions are closed, never deleted: no index needed
+        "bikes.SpotVersion",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     distance_m = models.FloatField(_("距最近停放点 (米)"), null=True, blank=True)
     beacon_confirmed = models.BooleanField(_("道钉确认"), default=False)
@@ -114,8 +123,13 @@ class BikeParking(models.Model):
     operator = models.ForeignKey("bikes.Operator", on_delete=models.CASCADE, related_name="+")
     at = models.DateTimeField()
     verdict = models.CharField(max_length=12, choices=Verdict.choices, blank=True)
-    spot = models.ForeignKey(
-        "bikes.Spot", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    spot = models.ForeignKey(  # covered by the (spot, parked) index
+        "bikes.Spot",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     check_id_ref = models.BigIntegerField(null=True, blank=True)
     parked = models.BooleanField(default=True)

@@ -10,13 +10,13 @@ from datetime import datetime
 
 import numpy as np
 import shapely
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
 from nuanxin.audit.services import audit_record
 from nuanxin.bikes.models import Operator, SpotVersion
-from nuanxin.compliance import engine
+from nuanxin.compliance import engine, writes
 from nuanxin.compliance.config import engine_config
 from nuanxin.compliance.hooks import MovedObservation, ParkedObservation
 from nuanxin.compliance.index import CachedIndex, index_for
@@ -27,9 +27,14 @@ SYSTEM = "system:compliance"
 
 @dataclass
 class EvaluationSummary:
-    checks: list[ParkingCheck] = field(default_factory=list)
+    decisions: list[writes.Decision] = field(default_factory=list)
     duplicates: int = 0
     by_verdict: Counter = field(default_factory=Counter)
+
+    @property
+    def checks(self) -> list[ParkingCheck]:
+        """The stored decisions as (unsaved-looking but persisted) model instances."""
+        return [d.as_model() for d in self.decisions]
 
 
 def _nearest_any(entry: CachedIndex, x: float, y: float) -> tuple[int, float]:
@@ -44,125 +49,102 @@ def _nearest_any(entry: CachedIndex, x: float, y: float) -> tuple[int, float]:
 
 def _checks_for(
     obs: list[ParkedObservation], entry: CachedIndex, stamp: int, cfg: engine.EngineConfig
-) -> list[ParkingCheck]:
+) -> list[writes.Decision]:
     idx = entry.index
     lat = np.array([o.lat for o in obs])
     lng = np.array([o.lng for o in obs])
     acc = np.array([np.nan if o.accuracy_m is None else o.accuracy_m for o in obs])
     res = idx.check(lat, lng, acc, cfg, beacons=[o.beacon_ids for o in obs])
     rows = []
+    # Plain Python lists: indexing numpy arrays element by element is slow.
+    spots, distances = res.spot.tolist(), res.distance_m.tolist()
+    verdicts, rules = res.verdict.tolist(), res.rule.tolist()
+    accuracy_used, beacon_spot = res.accuracy_m.tolist(), res.beacon_spot.tolist()
     for i, o in enumerate(obs):
-        s = int(res.spot[i])
-        d = float(res.distance_m[i])
-        if s < 0 and res.verdict[i] == engine.OUTSIDE:
+        s, d = spots[i], distances[i]
+        if s < 0 and verdicts[i] == engine.OUTSIDE:
             x, y = idx.projection.to_xy(o.lat, o.lng)
             s, d = _nearest_any(entry, float(x), float(y))
         snap = idx.spots[s] if s >= 0 else None
         rows.append(
-            ParkingCheck(
-                bike_id=o.bike_id,
-                operator_id=o.operator_id,
-                observed_at=o.at,
-                lat=o.lat,
-                lng=o.lng,
-                accuracy_m=o.accuracy_m,
-                accuracy_used_m=float(res.accuracy_m[i]),
-                tolerance_m=cfg.tolerance_m,
-                beacon_ids=list(o.beacon_ids),
-                source=o.source,
-                source_id=o.source_id,
-                verdict=engine.VERDICTS[res.verdict[i]],
-                rule=engine.RULES[res.rule[i]],
-                spot_id=snap.spot_id if snap else None,
-                spot_version_id=snap.version_id if snap else None,
-                distance_m=None if not math.isfinite(d) else d,
-                beacon_confirmed=bool(res.beacon_spot[i] >= 0),
-                spots_stamp=stamp,
+            writes.Decision(
+                o.bike_id,
+                o.operator_id,
+                o.at,
+                o.lat,
+                o.lng,
+                o.accuracy_m,
+                accuracy_used[i],
+                cfg.tolerance_m,
+                list(o.beacon_ids),
+                o.source,
+                o.source_id,
+                engine.VERDICTS[verdicts[i]],
+                engine.RULES[rules[i]],
+                snap.spot_id if snap else None,
+                snap.version_id if snap else None,
+                None if not math.isfinite(d) else d,
+                beacon_spot[i] >= 0,
+                stamp,
             )
         )
     return rows
-
-
-def _bike_parking_apply(checks: Sequence[ParkingCheck]) -> None:
-    latest: dict[int, ParkingCheck] = {}
-    for c in checks:
-        if c.bike_id not in latest or c.observed_at >= latest[c.bike_id].observed_at:
-            latest[c.bike_id] = c
-    current = BikeParking.objects.in_bulk(list(latest))
-    new, changed = [], []
-    for bike_id, c in latest.items():
-        spot_id = c.spot_id if c.verdict == Verdict.IN_SPOT else None
-        row = current.get(bike_id)
-        if row is None:
-            new.append(
-                BikeParking(
-                    bike_id=bike_id,
-                    operator_id=c.operator_id,
-                    at=c.observed_at,
-                    verdict=c.verdict,
-                    spot_id=spot_id,
-                    check_id_ref=c.pk,
-                    parked=True,
-                )
-            )
-        elif c.observed_at >= row.at:  # out-of-order observations never roll the state back
-            row.at, row.verdict, row.spot_id = c.observed_at, c.verdict, spot_id
-            row.check_id_ref, row.parked = c.pk, True
-            changed.append(row)
-    BikeParking.objects.bulk_create(new)
-    BikeParking.objects.bulk_update(changed, ["at", "verdict", "spot_id", "check_id_ref", "parked"])
 
 
 def parked_bikes_evaluate(
     *, observations: Sequence[ParkedObservation], open_notices: bool = True
 ) -> EvaluationSummary:
     """Classify each observation against the spots in force at its own time, store the
-    decisions (idempotent on source id), then open/close notices and refresh overflows."""
-    summary = EvaluationSummary()
+    decisions (idempotent on source id), then open/close notices and refresh overflows —
+    one transaction, so a batch is judged whole or not at all."""
     if not observations:
-        return summary
+        return EvaluationSummary()
+    try:
+        return _evaluate(observations, open_notices)
+    except IntegrityError:  # a concurrent request judged one of these observations first
+        return _evaluate(observations, open_notices)
+
+
+def _evaluate(observations: Sequence[ParkedObservation], open_notices: bool) -> EvaluationSummary:
+    summary = EvaluationSummary()
     cfg = engine_config()
-    keys = {(o.source, o.source_id) for o in observations}
-    seen = set(
-        ParkingCheck.objects.filter(source_id__in=[k[1] for k in keys]).values_list(
-            "source", "source_id"
-        )
-    )
-    fresh: dict[tuple[str, str], ParkedObservation] = {}
-    for o in observations:
-        key = (o.source, o.source_id)
-        if key in seen or key in fresh:
-            summary.duplicates += 1
-            continue
-        fresh[key] = o
-    if not fresh:
-        return summary
-    groups: dict[int, tuple[CachedIndex, list[ParkedObservation]]] = {}
-    stamp = None
-    for o in fresh.values():
-        entry, stamp = index_for(o.at, stamp=stamp)
-        groups.setdefault(id(entry), (entry, []))[1].append(o)
-    rows: list[ParkingCheck] = []
-    for entry, obs in groups.values():
-        rows.extend(_checks_for(obs, entry, stamp or 0, cfg))
     with transaction.atomic():
-        created = ParkingCheck.objects.bulk_create(rows)
-        _bike_parking_apply(created)
-        summary.by_verdict = Counter(c.verdict for c in created)
+        seen = writes.checks_seen({(o.source, o.source_id) for o in observations})
+        fresh: dict[tuple[str, str], ParkedObservation] = {}
+        for o in observations:
+            key = (o.source, o.source_id)
+            if key in seen or key in fresh:
+                summary.duplicates += 1
+                continue
+            fresh[key] = o
+        if not fresh:
+            return summary
+        groups: dict[int, tuple[CachedIndex, list[ParkedObservation]]] = {}
+        stamp = None
+        for o in fresh.values():
+            entry, stamp = index_for(o.at, stamp=stamp)
+            groups.setdefault(id(entry), (entry, []))[1].append(o)
+        checks: list[writes.Decision] = []
+        for entry, obs in groups.values():
+            checks.extend(_checks_for(obs, entry, stamp or 0, cfg))
+        now = timezone.now()
+        writes.checks_insert(checks, now)
+        writes.bike_parking_upsert(checks)
+        summary.by_verdict = Counter(c.verdict for c in checks)
         audit_record(
             actor=None,
             actor_label=SYSTEM,
             action="compliance.evaluate",
             object_type="compliance.parkingcheck",
-            object_id=f"{created[0].pk}-{created[-1].pk}",
-            after={"checks": len(created), **summary.by_verdict, "spots_stamp": stamp},
+            object_id=f"{checks[0].pk}-{checks[-1].pk}",
+            after={"checks": len(checks), **summary.by_verdict, "spots_stamp": stamp},
         )
-    summary.checks = created
-    if open_notices:
-        from nuanxin.notices.services import notices_on_checks
+        summary.decisions = checks
+        if open_notices:
+            from nuanxin.notices.services import notices_on_checks
 
-        notices_on_checks(checks=created)
-    overflow_refresh(spot_ids={c.spot_id for c in created if c.spot_id})
+            notices_on_checks(checks=checks)
+        overflow_refresh(spot_ids={c.spot_id for c in checks if c.spot_id}, now=now)
     return summary
 
 
@@ -174,19 +156,12 @@ def bikes_moved(*, observations: Sequence[MovedObservation]) -> int:
     for o in observations:
         if o.bike_id not in latest or o.at > latest[o.bike_id].at:
             latest[o.bike_id] = o
-    freed: set[int] = set()
-    with transaction.atomic():
-        for row in BikeParking.objects.filter(bike_id__in=list(latest), parked=True):
-            o = latest[row.bike_id]
-            if o.at >= row.at:
-                if row.spot_id:
-                    freed.add(row.spot_id)
-                row.parked, row.at, row.spot_id, row.verdict = False, o.at, None, ""
-                row.save(update_fields=["parked", "at", "spot_id", "verdict"])
     from nuanxin.notices.services import notices_on_moved
 
-    fixed = notices_on_moved(observations=list(latest.values()))
-    overflow_refresh(spot_ids=freed)
+    with transaction.atomic():
+        freed = writes.bikes_unpark({bike_id: o.at for bike_id, o in latest.items()})
+        fixed = notices_on_moved(observations=list(latest.values()))
+        overflow_refresh(spot_ids=freed)
     return fixed
 
 
@@ -207,11 +182,13 @@ def overflow_refresh(*, spot_ids: set[int], now: datetime | None = None) -> list
         return []
     now = now or timezone.now()
     occupancy = spot_occupancy(spot_ids=spot_ids)
-    versions = {
-        v.spot_id: v
-        for v in SpotVersion.objects.filter(spot_id__in=spot_ids, effective_from__lte=now).exclude(
-            effective_to__lte=now
+    capacity = {
+        spot_id: (version_id, cap)
+        for spot_id, version_id, cap in SpotVersion.objects.filter(
+            spot_id__in=spot_ids, effective_from__lte=now
         )
+        .exclude(effective_to__lte=now)
+        .values_list("spot_id", "pk", "capacity")
     }
     codes = dict(Operator.objects.values_list("pk", "code"))
     touched = []
@@ -223,17 +200,19 @@ def overflow_refresh(*, spot_ids: set[int], now: datetime | None = None) -> list
             )
         }
         for spot_id in spot_ids:
-            version = versions.get(spot_id)
+            version_id, cap = capacity.get(spot_id, (None, None))
             by_op = occupancy.get(spot_id, {})
             count = sum(by_op.values())
             alert = open_alerts.get(spot_id)
+            if alert is None and (cap is None or count <= cap):
+                continue  # the common case: within capacity, nothing to open or close
             shares = {codes.get(op, str(op)): n for op, n in sorted(by_op.items())}
-            if version is not None and count > version.capacity:
+            if cap is not None and count > cap:
                 if alert is None:
                     alert = OverflowAlert.objects.create(
                         spot_id=spot_id,
-                        spot_version=version,
-                        capacity=version.capacity,
+                        spot_version_id=version_id,
+                        capacity=cap,
                         count=count,
                         peak=count,
                         shares=shares,
@@ -245,7 +224,7 @@ def overflow_refresh(*, spot_ids: set[int], now: datetime | None = None) -> list
                         actor_label=SYSTEM,
                         action="overflow.open",
                         obj=alert,
-                        after={"count": count, "capacity": version.capacity, "shares": shares},
+                        after={"count": count, "capacity": cap, "shares": shares},
                     )
                 else:
                     alert.count, alert.shares, alert.updated_at = count, shares, now

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection, models
@@ -96,8 +96,16 @@ def bulk_insert(
     # ON CONFLICT (not SQLite's OR IGNORE, which would also swallow NOT NULL violations).
     verb, suffix = "INSERT", (" ON CONFLICT DO NOTHING" if ignore_conflicts else "")
     sql = f"{verb} INTO {table} ({', '.join(columns)}) VALUES ({placeholders}){suffix}"
-    pairs = list(enumerate(convert))
-    prepared = [tuple(c(row[i]) for i, c in pairs) for row in rows]
+    pairs = [(i, c) for i, c in enumerate(convert) if c is not _identity]
+    if pairs:
+        prepared = []
+        for row in rows:
+            values = list(row)
+            for i, c in pairs:
+                values[i] = c(values[i])
+            prepared.append(values)
+    else:
+        prepared = [list(row) for row in rows]
     if not prepared:
         return
     with connection.cursor() as cursor:
@@ -119,3 +127,52 @@ def adapt(kind: str, value: Any) -> Any:
 def adapter(kind: str) -> Callable[[Any], Any]:
     """The adapter for one kind, to call in a loop without looking it up each time."""
     return _adapters().get(kind, _identity)
+
+
+def ids_reserve(model: type[models.Model], count: int) -> list[int]:
+    """`count` fresh primary keys for rows the caller inserts itself (executemany returns no ids).
+
+    Call inside the transaction that inserts them. On SQLite the transaction holds the
+    database's only write lock (IMMEDIATE), so max(id) + 1 … is ours alone; on PostgreSQL
+    the ids come from the column's own sequence, as Django's inserts would take them.
+    """
+    if count <= 0:
+        return []
+    table = model._meta.db_table
+    pk = model._meta.pk.column  # type: ignore[union-attr]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, pk, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        # sqlite_sequence remembers ids of deleted rows too (AUTOINCREMENT): never reuse one.
+        cursor.execute(
+            f'SELECT MAX(COALESCE(MAX("{pk}"), 0), '
+            f'COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0)) FROM "{table}"',
+            [table],
+        )
+        top = int(cursor.fetchone()[0])
+    return list(range(top + 1, top + 1 + count))
+
+
+def select_in(
+    sql: str, values: Sequence[Any], *, params: Sequence[Any] = (), chunk: int = 900
+) -> list[tuple]:
+    """Run `sql`, whose `{ids}` stands for an IN list, over `values` in chunks; `params` fill
+    the `%s` placeholders before it. All rows back."""
+    out: list[tuple] = []
+    for start in range(0, len(values), chunk):
+        part = list(values[start : start + chunk])
+        with connection.cursor() as cursor:
+            cursor.execute(sql.format(ids=", ".join(["%s"] * len(part))), [*params, *part])
+            out.extend(cursor.fetchall())
+    return out
+
+
+def as_aware(value: Any) -> Any:
+    """A datetime read by raw SQL: SQLite gives naive UTC, PostgreSQL aware."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value

@@ -276,10 +276,11 @@ def _existing_ids(model: type, key: str, ids: list[uuid.UUID]) -> dict[uuid.UUID
 
 def _call_hooks(parked: list[hooks.ParkedObservation], moved: list[hooks.MovedObservation]) -> None:
     try:
-        if moved:
-            hooks.bikes_moved(observations=moved)
-        if parked:
-            hooks.parked_bikes_evaluate(observations=parked)
+        with transaction.atomic():  # one commit for the batch's whole evaluation
+            if moved:
+                hooks.bikes_moved(observations=moved)
+            if parked:
+                hooks.parked_bikes_evaluate(observations=parked)
     except Exception:  # the batch is committed; evaluation can be replayed from stored rows
         log.exception("compliance evaluation failed after ingest")
 

@@ -12,15 +12,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nuanxin.audit.services import audit_record
+from nuanxin.bikes.models import Bike
 from nuanxin.compliance.config import loop_config
 from nuanxin.compliance.hooks import MovedObservation
 from nuanxin.compliance.models import BikeParking, ParkingCheck, Verdict
+from nuanxin.compliance.writes import Decision
 from nuanxin.core.errors import Conflict, DomainError
-from nuanxin.notices.dispatch import dispatch_plan, occupancy_now
+from nuanxin.notices.dispatch import DispatchPool
 from nuanxin.notices.models import Notice
 from nuanxin.notices.webhooks import webhook_enqueue
 
 SYSTEM = "system:notices"
+CheckLike = ParkingCheck | Decision  # a stored decision, as a model row or as written in bulk
 FIX_REASONS = {"in_spot", "compliance_pick_up", "rebalance_pick_up", "trip_start"}
 
 
@@ -39,23 +42,18 @@ def _snapshot(n: Notice) -> dict[str, Any]:
 
 
 def notice_open(
-    *, check: ParkingCheck, now: datetime | None = None, occupancy: dict[int, int] | None = None
+    *, check: CheckLike, now: datetime | None = None, pool: DispatchPool | None = None
 ) -> Notice | None:
     """Open a notice for one outside/uncertain decision (None if the bike already has one).
-    `occupancy`: bikes per spot, when the caller opens many notices from one batch."""
+    `pool`: the batch's dispatch pool, when the caller opens many notices at once."""
     now = now or timezone.now()
     cfg = loop_config()
     kind = Notice.Kind.VIOLATION if check.verdict == Verdict.OUTSIDE else Notice.Kind.CONFIRM
     deadline = now + timedelta(seconds=cfg.fix_window_seconds)
-    label = check.bike.plate if hasattr(check, "bike") else str(check.bike_id)
-    plan = dispatch_plan(
-        operator_id=check.operator_id,
-        lat=check.lat,
-        lng=check.lng,
-        label=label,
-        at=now,
-        occupancy=occupancy,
-    )
+    label = _bike_label(check)
+    if pool is None:
+        pool = DispatchPool.load(operator_ids=[check.operator_id], at=now)
+    plan = pool.plan(operator_id=check.operator_id, lat=check.lat, lng=check.lng, label=label)
     try:
         with transaction.atomic():
             notice = Notice.objects.create(
@@ -63,7 +61,7 @@ def notice_open(
                 kind=kind,
                 operator_id=check.operator_id,
                 bike_id=check.bike_id,
-                check_ref=check,
+                check_ref_id=check.pk,  # type: ignore[misc]  # stored: pk is set
                 lat=check.lat,
                 lng=check.lng,
                 observed_at=check.observed_at,
@@ -98,20 +96,28 @@ def notice_open(
     return notice
 
 
-def notices_on_checks(*, checks: Sequence[ParkingCheck]) -> list[Notice]:
+def _bike_label(check: CheckLike) -> str:
+    """The plate for the navigation link (the bike row is loaded only if not cached)."""
+    plate = Bike.objects.filter(pk=check.bike_id).values_list("plate", flat=True).first()
+    return plate or str(check.bike_id)
+
+
+def notices_on_checks(*, checks: Sequence[CheckLike]) -> list[Notice]:
     """After a batch of decisions: fix notices answered by in-spot evidence, open new ones
     for bikes whose latest known state is outside (or uncertain)."""
     if not checks:
         return []
+    now = timezone.now()
     bike_ids = {c.bike_id for c in checks}
-    latest_ref = dict(
-        BikeParking.objects.filter(bike_id__in=bike_ids).values_list("bike_id", "check_id_ref")
-    )
     open_by_bike = {
         n.bike_id: n for n in Notice.objects.filter(bike_id__in=bike_ids, status=Notice.Status.OPEN)
     }
+    flagged = {c.bike_id for c in checks if c.verdict != Verdict.IN_SPOT}
+    latest_ref = dict(
+        BikeParking.objects.filter(bike_id__in=flagged).values_list("bike_id", "check_id_ref")
+    )
     opened = []
-    occupancy: dict[int, int] | None = None  # counted once per batch, only if a notice opens
+    pool: DispatchPool | None = None  # loaded once per batch, only if a notice opens
     for c in sorted(checks, key=lambda c: c.observed_at):
         existing = open_by_bike.get(c.bike_id)
         if c.verdict == Verdict.IN_SPOT:
@@ -131,9 +137,9 @@ def notices_on_checks(*, checks: Sequence[ParkingCheck]) -> list[Notice]:
                 notice_close(notice=existing, reason="superseded")
             else:
                 continue
-        if occupancy is None:
-            occupancy = occupancy_now()
-        notice = notice_open(check=c, occupancy=occupancy)
+        if pool is None:
+            pool = DispatchPool.load(operator_ids={c.operator_id for c in checks}, at=now)
+        notice = notice_open(check=c, now=now, pool=pool)
         if notice is not None:
             opened.append(notice)
             open_by_bike[c.bike_id] = notice

@@ -1,0 +1,219 @@
+"""Raw bulk writes for the evaluation hot path (one executemany per table per batch).
+
+The ORM's bulk_create/bulk_update prepare every value through the field machinery, which
+cost more than the classification itself. These helpers write the same rows with the
+adapters of nuanxin.mds.fastdb; the callers hold the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection
+
+from nuanxin.compliance.models import BikeParking, ParkingCheck, Verdict
+from nuanxin.mds.fastdb import (
+    adapter,
+    as_aware,
+    bulk_execute,
+    bulk_insert,
+    ids_reserve,
+    select_in,
+)
+
+CHECK_FIELDS = (
+    "id",
+    "bike",
+    "operator",
+    "observed_at",
+    "lat",
+    "lng",
+    "accuracy_m",
+    "accuracy_used_m",
+    "tolerance_m",
+    "beacon_ids",
+    "source",
+    "source_id",
+    "verdict",
+    "rule",
+    "spot",
+    "spot_version",
+    "distance_m",
+    "beacon_confirmed",
+    "spots_stamp",
+    "created_at",
+)
+
+
+@dataclass(slots=True)
+class Decision:
+    """One ParkingCheck row in the making: plain attributes, no ORM instance (building 500
+    model instances per batch cost more than classifying them)."""
+
+    bike_id: int
+    operator_id: int
+    observed_at: datetime
+    lat: float
+    lng: float
+    accuracy_m: float | None
+    accuracy_used_m: float
+    tolerance_m: float
+    beacon_ids: list[str]
+    source: str
+    source_id: str
+    verdict: str
+    rule: str
+    spot_id: int | None
+    spot_version_id: int | None
+    distance_m: float | None
+    beacon_confirmed: bool
+    spots_stamp: int
+    pk: int | None = None
+    created_at: datetime | None = None
+
+    def as_model(self) -> ParkingCheck:
+        check = ParkingCheck(
+            id=self.pk,
+            **{f: getattr(self, f) for f in _MODEL_FIELDS},
+        )
+        check._state.adding = False
+        check._state.db = connection.alias
+        return check
+
+
+_MODEL_FIELDS = (
+    "bike_id",
+    "operator_id",
+    "observed_at",
+    "lat",
+    "lng",
+    "accuracy_m",
+    "accuracy_used_m",
+    "tolerance_m",
+    "beacon_ids",
+    "source",
+    "source_id",
+    "verdict",
+    "rule",
+    "spot_id",
+    "spot_version_id",
+    "distance_m",
+    "beacon_confirmed",
+    "spots_stamp",
+    "created_at",
+)
+
+
+def checks_seen(keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which (source, source_id) pairs already have a decision (one indexed lookup per source:
+    the unique index leads with `source`)."""
+    table = ParkingCheck._meta.db_table
+    found: set[tuple[str, str]] = set()
+    for source in {k[0] for k in keys}:
+        ids = sorted(i for s, i in keys if s == source)
+        rows = select_in(
+            f"SELECT source_id FROM {table} WHERE source = %s AND source_id IN ({{ids}})",
+            ids,
+            params=[source],
+        )
+        found.update((source, i) for (i,) in rows)
+    return found
+
+
+def checks_insert(checks: Sequence[Decision], now: datetime) -> None:
+    """Give each decision a primary key and INSERT them all (no conflict swallowing: the
+    unique (source, source_id) must refuse a concurrent duplicate loudly)."""
+    for check, pk in zip(checks, ids_reserve(ParkingCheck, len(checks)), strict=True):
+        check.pk = pk
+        check.created_at = now
+    bulk_insert(
+        ParkingCheck,
+        CHECK_FIELDS,
+        [
+            (
+                c.pk,
+                c.bike_id,
+                c.operator_id,
+                c.observed_at,
+                c.lat,
+                c.lng,
+                c.accuracy_m,
+                c.accuracy_used_m,
+                c.tolerance_m,
+                c.beacon_ids,
+                c.source,
+                c.source_id,
+                c.verdict,
+                c.rule,
+                c.spot_id,
+                c.spot_version_id,
+                c.distance_m,
+                c.beacon_confirmed,
+                c.spots_stamp,
+                now,
+            )
+            for c in checks
+        ],
+        ignore_conflicts=False,
+    )
+
+
+def bike_parking_upsert(checks: Sequence[Decision]) -> None:
+    """Each bike's latest decision becomes its parking state, unless a newer observation is
+    already recorded (out-of-order input never rolls the state back)."""
+    latest: dict[int, Decision] = {}
+    for c in checks:
+        best = latest.get(c.bike_id)
+        if best is None or c.observed_at >= best.observed_at:
+            latest[c.bike_id] = c
+    table = BikeParking._meta.db_table
+    to_ts = adapter("datetime")
+    bulk_execute(
+        f"INSERT INTO {table} (bike_id, operator_id, at, verdict, spot_id, check_id_ref, parked) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s) "
+        "ON CONFLICT (bike_id) DO UPDATE SET at = excluded.at, verdict = excluded.verdict, "
+        "spot_id = excluded.spot_id, check_id_ref = excluded.check_id_ref, "
+        f"parked = excluded.parked WHERE excluded.at >= {table}.at",
+        [
+            (
+                c.bike_id,
+                c.operator_id,
+                to_ts(c.observed_at),
+                c.verdict,
+                c.spot_id if c.verdict == Verdict.IN_SPOT else None,
+                c.pk,
+                True,
+            )
+            for c in latest.values()
+        ],
+    )
+
+
+def bikes_unpark(latest: dict[int, datetime]) -> set[int]:
+    """Mark moved bikes as no longer parked (only where the movement is not older than the
+    parking state); returns the spots they freed."""
+    table = BikeParking._meta.db_table
+    to_ts = adapter("datetime")
+    rows = select_in(
+        f"SELECT bike_id, spot_id, at FROM {table} WHERE parked = %s AND bike_id IN ({{ids}})",
+        list(latest),
+        params=[True],
+    )
+    freed: set[int] = set()
+    params = []
+    for bike_id, spot_id, at in rows:
+        moved_at = latest[bike_id]
+        if moved_at < as_aware(at):
+            continue
+        if spot_id:
+            freed.add(spot_id)
+        ts = to_ts(moved_at)
+        params.append((False, ts, bike_id, ts))
+    bulk_execute(
+        f"UPDATE {table} SET parked = %s, at = %s, spot_id = NULL, verdict = '' "
+        "WHERE bike_id = %s AND at <= %s",
+        params,
+    )
+    return freed
