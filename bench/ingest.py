@@ -233,6 +233,22 @@ def start_server(env: dict[str, str], workers: int) -> subprocess.Popen:
     )
 
 
+def server_cpu_seconds(server: subprocess.Popen) -> float:
+    """User + system CPU of the gunicorn master and its workers (from /proc): what the server
+    spent, whatever else the machine was doing meanwhile."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if pid == server.pid or ppid == server.pid:
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 def wait_ready(base: str) -> None:
     for _ in range(300):
         try:
@@ -301,7 +317,9 @@ def main() -> None:
             drive_http(
                 base, make_batches(data, args.workers * 2, 50, seed=7 + len(results)), args.clients
             )
+            cpu0 = server_cpu_seconds(server)
             elapsed, accepted = drive_http(base, phase_batches, args.clients)
+            cpu = server_cpu_seconds(server) - cpu0
             stop_server(server)
             server = None
             results[phase] = accepted / elapsed
@@ -309,7 +327,9 @@ def main() -> None:
                 f"agency API, {phase} (HTTP, auth, validate, persist, state, audit"
                 f"{', compliance hooks' if evaluate == '1' else ''}): {accepted:,}/{total:,} events "
                 f"in {elapsed:.2f}s = {results[phase]:,.0f} events/s ({args.clients} clients, "
-                f"{args.workers} gunicorn workers, batches of {args.size})"
+                f"{args.workers} gunicorn workers, batches of {args.size}); server CPU "
+                f"{cpu / max(accepted, 1) * 1e6:,.0f} µs/event = {accepted / max(cpu, 1e-9):,.0f} "
+                "events per CPU-second"
             )
         full_rate = results["evaluated"]
         if args.postgres:

@@ -111,6 +111,10 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's SQLite backend, with writers queued on a lock file (nuanxin/core/sqlite_writer).
+    DATABASES["default"]["ENGINE"] = "nuanxin.core.sqlite_writer"
+    # Named explicitly: test runners only recognise the stock engine as SQLite.
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
     # Persistent connections matter on SQLite too: a new connection re-parses the whole
     # schema on its first query (~7 ms with ~150 tables).
     DATABASES["default"]["OPTIONS"] = {

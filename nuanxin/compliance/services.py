@@ -21,6 +21,7 @@ from nuanxin.compliance.config import engine_config
 from nuanxin.compliance.hooks import MovedObservation, ParkedObservation
 from nuanxin.compliance.index import CachedIndex, index_for
 from nuanxin.compliance.models import BikeParking, OverflowAlert, ParkingCheck, Verdict
+from nuanxin.mds.fastdb import select_in
 
 SYSTEM = "system:compliance"
 
@@ -167,10 +168,21 @@ def bikes_moved(*, observations: Sequence[MovedObservation]) -> int:
 
 def spot_occupancy(*, spot_ids: set[int] | None = None) -> dict[int, dict[int, int]]:
     """Bikes parked in each spot now, by operator id: {spot_id: {operator_id: n}}."""
-    qs = BikeParking.objects.filter(parked=True, verdict=Verdict.IN_SPOT, spot__isnull=False)
-    if spot_ids is not None:
-        qs = qs.filter(spot_id__in=spot_ids)
     out: dict[int, dict[int, int]] = defaultdict(dict)
+    if spot_ids is not None:
+        # Raw SQL: called on every ingest batch with hundreds of ids, where building the
+        # ORM filter cost more than the indexed (spot_id, parked) lookup itself.
+        rows = select_in(
+            f"SELECT spot_id, operator_id, COUNT(*) FROM {BikeParking._meta.db_table} "
+            "WHERE parked = %s AND verdict = %s AND spot_id IN ({ids}) "
+            "GROUP BY spot_id, operator_id",
+            sorted(spot_ids),
+            params=[True, Verdict.IN_SPOT.value],
+        )
+        for spot_id, op_id, n in rows:
+            out[spot_id][op_id] = n
+        return out
+    qs = BikeParking.objects.filter(parked=True, verdict=Verdict.IN_SPOT, spot__isnull=False)
     for spot_id, op_id, n in qs.values_list("spot_id", "operator_id").annotate(n=Count("pk")):
         out[spot_id][op_id] = n
     return out

@@ -6,12 +6,12 @@ have the Python type of the field (UUID, aware UTC datetime, JSON-able object, n
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from django.db import connection, models
 
 
@@ -39,8 +39,14 @@ def _adapters() -> dict[str, Callable[[Any], Any]]:
     return found
 
 
+_EMPTY_LIST = "[]"
+
+
 def json_text(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """Compact JSON text (UTF-8, no ASCII escaping), as json.dumps(…, ensure_ascii=False)."""
+    if isinstance(value, list) and not value:
+        return _EMPTY_LIST
+    return orjson.dumps(value).decode()
 
 
 def _make_adapters() -> dict[str, Callable[[Any], Any]]:
@@ -56,12 +62,10 @@ def _make_adapters() -> dict[str, Callable[[Any], Any]]:
             "json": lambda v: v if isinstance(v, RawJson) else json_text(v),
         }
 
-    from psycopg.types.json import Jsonb as _Jsonb
-
     return {
         "uuid": _identity,
         "datetime": _identity,
-        "json": lambda v: _RawJsonb(v) if isinstance(v, RawJson) else _Jsonb(v),
+        "json": lambda v: _RawJsonb(v if isinstance(v, RawJson) else json_text(v)),
     }
 
 
