@@ -5,9 +5,11 @@ uv run python bench/scan_page.py [--clients 64] [--seconds 10] [--workers 2] [--
 
 Production-style: gunicorn (gthread workers) with DEBUG off and a random SECRET_KEY, against
 a throwaway SQLite database that this script migrates and seeds in its own NUANXIN_VAR_DIR
-(never your var/). The load generator is one asyncio process keeping `--clients`
-persistent HTTP/1.1 connections busy (closed loop) against 127.0.0.1 only; each phase runs
-for a fixed time after a warm-up, so the run is bounded in count and time.
+(never your var/). The load generator is wrk (Debian package `wrk`, C, ~2 threads) keeping
+`--clients` persistent HTTP/1.1 connections busy (closed loop) against 127.0.0.1 only; each
+phase runs for a fixed time after a warm-up, so the run is bounded in count and time. Without
+wrk (or with `--client asyncio`) a Python asyncio client does the same, but on a 2-core
+machine it takes most of a core away from the server and inflates every latency.
 
 The baseline is /q/_baseline: a view that returns b"ok" through the same URL resolver and
 middleware stack (sessions, CSRF, auth, locale, whitenoise, security). The scan page
@@ -174,6 +176,84 @@ async def _phase(
     return latencies, errors, time.perf_counter() - started
 
 
+WRK_SCRIPT = r"""
+local paths = {}
+for line in io.lines(os.getenv("WRK_PATHS")) do paths[#paths + 1] = line end
+local counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", paths[(counter % #paths) + 1],
+    {["Accept-Language"] = "zh-CN", ["User-Agent"] = "nuanxin-bench"})
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "WRKJSON {\"requests\":%d,\"errors\":%d,\"non2xx\":%d,\"p50\":%d,\"p99\":%d,"
+    .. "\"mean\":%f,\"duration\":%d}\n",
+    summary.requests, e.connect + e.read + e.write + e.timeout, e.status,
+    latency:percentile(50), latency:percentile(99), latency.mean, summary.duration))
+end
+"""
+
+
+def _wrk_phase(
+    port: int, paths: list[str], clients: int, seconds: float, workdir: Path
+) -> dict[str, float]:
+    script, listing = workdir / "rotate.lua", workdir / f"paths-{abs(hash(tuple(paths)))}.txt"
+    script.write_text(WRK_SCRIPT)
+    listing.write_text("\n".join(paths) + "\n")
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{clients}",
+            f"-d{max(1, round(seconds))}s",
+            f"--timeout={int(REQUEST_TIMEOUT)}s",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}",
+        ],
+        env={**os.environ, "WRK_PATHS": str(listing)},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    line = next(x for x in out.splitlines() if x.startswith("WRKJSON "))
+    return json.loads(line.removeprefix("WRKJSON "))
+
+
+def run_phases_wrk(
+    port: int,
+    targets: dict[str, list[str]],
+    clients: int,
+    seconds: float,
+    warmup: float,
+    rounds: int,
+    workdir: Path,
+) -> dict[str, dict]:
+    """As run_phases, with wrk as the client. Percentiles are pooled per target as the
+    request-weighted mean of each round's percentile (wrk reports per run)."""
+    for paths in targets.values():
+        _wrk_phase(port, paths, clients, warmup, workdir)
+    runs: dict[str, list[dict[str, float]]] = {n: [] for n in targets}
+    for _round in range(rounds):
+        for name, paths in targets.items():
+            runs[name].append(_wrk_phase(port, paths, clients, seconds / rounds, workdir))
+    results = {}
+    for name, parts in runs.items():
+        n = sum(p["requests"] for p in parts) or 1
+        results[name] = {
+            "requests": int(n),
+            "errors": int(sum(p["errors"] + p["non2xx"] for p in parts)),
+            "error_sample": [],
+            "rps": n / (sum(p["duration"] for p in parts) / 1e6),
+            "p50_ms": sum(p["p50"] * p["requests"] for p in parts) / n / 1000,
+            "p99_ms": max(p["p99"] for p in parts) / 1000,
+            "mean_ms": sum(p["mean"] * p["requests"] for p in parts) / n / 1000,
+        }
+    return results
+
+
 def run_phases(
     port: int,
     targets: dict[str, list[str]],
@@ -239,6 +319,12 @@ def main() -> None:
     parser.add_argument("--wait", type=float, default=60.0, help="seconds to wait for gunicorn")
     parser.add_argument(
         "--no-keeper", action="store_true", help="do not hold a SQLite connection open (see code)"
+    )
+    parser.add_argument(
+        "--client",
+        choices=["wrk", "asyncio"],
+        default="wrk" if shutil.which("wrk") else "asyncio",
+        help="load generator (default: wrk when installed)",
     )
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--seed-inside", nargs=2, help=argparse.SUPPRESS)
@@ -326,16 +412,23 @@ def main() -> None:
         print(
             f"gunicorn gthread {args.workers} workers x {args.threads} threads on 127.0.0.1:{args.port}; "
             f"{args.clients} clients, {args.seconds:.0f}s per target in {args.rounds} alternating "
-            f"rounds after {args.warmup:.0f}s warm-up"
+            f"rounds after {args.warmup:.0f}s warm-up; client: {args.client}"
         )
-        results = run_phases(
-            args.port,
-            {"baseline /q/_baseline": ["/q/_baseline"], "scan page /q/<token>": scan_paths},
-            args.clients,
-            args.seconds,
-            args.warmup,
-            args.rounds,
-        )
+        targets = {"baseline /q/_baseline": ["/q/_baseline"], "scan page /q/<token>": scan_paths}
+        if args.client == "wrk":
+            results = run_phases_wrk(
+                args.port,
+                targets,
+                args.clients,
+                args.seconds,
+                args.warmup,
+                args.rounds,
+                Path(tmp),
+            )
+        else:
+            results = run_phases(
+                args.port, targets, args.clients, args.seconds, args.warmup, args.rounds
+            )
         print(f"{'':24} {'requests':>9} {'errors':>7} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
         for name, r in results.items():
             print(
