@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages Nuanxin needs (fonts for PDFs, poppler, zbar, chromium for
-# browser tests, gettext for translations, wrk for the load benchmarks). Skips what is present; says what is missing
-# when apt is unavailable instead of failing silently.
+# browser tests, gettext for translations, wrk for the load benchmarks). Skips what is
+# present; says what is missing when apt is unavailable instead of failing silently.
 set -euo pipefail
 need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
