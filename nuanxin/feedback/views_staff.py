@@ -35,6 +35,7 @@ from nuanxin.feedback.selectors import (
     complaints_overdue,
 )
 from nuanxin.feedback.services import complaints as svc
+from nuanxin.feedback.services.intake import INTAKE_ROLES
 from nuanxin.feedback.services.ratings import rating_hide
 
 DISPATCH_ROLES = ("dispatcher", "chief", "bureau_admin")
@@ -72,6 +73,7 @@ def complaint_index(request: HttpRequest) -> HttpResponse:
             "city_wide": sees_whole_city(user),
             "counts": complaint_counts_by_district(user),
             "categories": {c.code: c.name for c in catalog.categories()},
+            "can_intake": user.is_superuser or user.role in INTAKE_ROLES,
         },
     )
 
