@@ -160,6 +160,7 @@ def complaint_submit(
     ip: str | None = None,
     device_key: str = "",
     external_id: str = "",
+    media_url: str = "",
     by: Any = None,
 ) -> Complaint:
     """File a complaint and route it. Every input is checked before anything is stored."""
@@ -216,6 +217,9 @@ def complaint_submit(
                     stage_entered_at=now,
                     stage_deadline=stage_deadline(S.RECEIVED, entered_at=now),
                     external_id=external_id[:64],
+                    media_url=media_url[:500]
+                    if media_url.startswith(("http://", "https://"))
+                    else "",
                     submitted_ip=ip,
                     device_key=device_key[:64],
                     created_at=now,
