@@ -118,6 +118,9 @@ def complaint_detail(request: HttpRequest, complaint_id: int) -> HttpResponse:
             "can_dispatch": user.is_superuser or user.role in DISPATCH_ROLES,
             "can_handle": user.is_superuser or user.role in HANDLE_ROLES,
             "is_officer": user.role == "officer",
+            "can_callback": (user.is_superuser or user.role in svc.CALLBACK_ROLES)
+            and complaint.status in ("awaiting_feedback", "closed")
+            and not complaint.feedback,
         },
     )
 
@@ -170,6 +173,16 @@ def complaint_action(request: HttpRequest, complaint_id: int, action: str) -> Ht
             (*HANDLE_ROLES, "dispatcher"),
             lambda c: svc.complaint_dismiss(
                 complaint=c, by=user, reason=post.get("reason", ""), source_ip=ip
+            ),
+        ),
+        "callback": (
+            svc.CALLBACK_ROLES,
+            lambda c: svc.complaint_feedback(
+                complaint=c,
+                satisfied=post.get("satisfied") == "1",
+                note=post.get("note", ""),
+                ip=ip,
+                by=user,
             ),
         ),
         "assign": (DISPATCH_ROLES, lambda c: _assign(c, user, post.get("district", ""), ip)),

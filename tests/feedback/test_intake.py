@@ -178,3 +178,57 @@ def test_the_list_links_to_the_entry_page_for_intake_roles_only(
         'id="intake-link"'
         not in client_for(personas.analyst).get("/staff/complaints/").content.decode()
     )
+
+
+def _awaiting_feedback(personas: Any) -> Complaint:
+    from nuanxin.feedback.services import complaints as svc
+    from nuanxin.feedback.services.intake import complaint_register
+
+    complaint = complaint_register(
+        by=personas.dispatcher,
+        channel="hotline_12319",
+        category="street_occupation",
+        description="来电反映店门口摆满桌椅",
+        merchant=personas.merchant_shop,
+        phone="13912345678",
+    )
+    svc.complaint_take_over(complaint=complaint, by=personas.officer_a)
+    svc.complaint_resolve(
+        complaint=complaint, by=personas.officer_a, resolution="已责令收回", substantiated=True
+    )
+    complaint.refresh_from_db()
+    assert complaint.status == "awaiting_feedback"
+    return complaint
+
+
+def test_staff_record_a_phone_complainants_verdict_on_call_back(
+    client_for: Any, personas: Any
+) -> None:
+    complaint = _awaiting_feedback(personas)
+    client = client_for(personas.dispatcher)
+    assert 'id="callback-form"' in client.get(f"/staff/complaints/{complaint.pk}/").content.decode()
+    response = client.post(
+        f"/staff/complaints/{complaint.pk}/callback", {"satisfied": "0", "note": "桌椅还在"}
+    )
+    assert response.status_code == 302
+    complaint.refresh_from_db()
+    assert complaint.status == "officer_handling" and complaint.reopen_count == 1
+    assert complaint.feedback == "unsatisfied"
+    row = AuditEvent.objects.get(action="complaint.feedback_unsatisfied")
+    assert row.actor == personas.dispatcher
+    assert "电话回访" in complaint.events.get(kind="feedback_unsatisfied").note
+
+
+@pytest.mark.parametrize(
+    "who, status", [("merchant", 403), ("outsider", 403), ("analyst", 403), ("officer_b", 404)]
+)
+def test_call_back_verdicts_refuse_the_wrong_persona(
+    client_for: Any, personas: Any, who: str, status: int
+) -> None:
+    complaint = _awaiting_feedback(personas)
+    response = client_for(getattr(personas, who)).post(
+        f"/staff/complaints/{complaint.pk}/callback", {"satisfied": "1"}
+    )
+    assert response.status_code == status
+    complaint.refresh_from_db()
+    assert complaint.status == "awaiting_feedback" and complaint.feedback == ""

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nuanxin.audit.services import audit_record
+from nuanxin.core.access import require_role
 from nuanxin.core.errors import Conflict, DomainError, NotAllowed
 from nuanxin.feedback.catalog import abusive_words_in, category_by_code, stage_deadline
 from nuanxin.feedback.models import Complaint, ComplaintEvent, ComplaintPhoto, ComplaintStatus
@@ -29,6 +30,7 @@ from nuanxin.lib.env import envint
 S = ComplaintStatus
 COMPLAINTS_PER_IP_PER_HOUR = envint("COMPLAINT_MAX_PER_IP_HOUR", 10)
 FEEDBACK_AFTER_CLOSE_DAYS = 7
+CALLBACK_ROLES = ("officer", "dispatcher", "chief", "bureau_admin")
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 _SNAPSHOT = ["status", "district_id", "handler_id", "overdue", "substantiated", "feedback"]
 
@@ -430,9 +432,18 @@ def complaint_resolve(
 
 @transaction.atomic
 def complaint_feedback(
-    *, complaint: Complaint, satisfied: bool, note: str = "", ip: str | None = None
+    *,
+    complaint: Complaint,
+    satisfied: bool,
+    note: str = "",
+    ip: str | None = None,
+    by: Any = None,
 ) -> Complaint:
-    """The complainant's verdict: satisfied closes it, not satisfied reopens it."""
+    """The complainant's verdict: satisfied closes it, not satisfied reopens it. `by` is the
+    staff member who heard it on a call-back (phone and walk-in complainants have no page
+    to answer on); None when the complainant answered on their status page."""
+    if by is not None:
+        by = require_role(by, *CALLBACK_ROLES)
     complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
     note = (note or "").strip()[:500]
     if abusive_words_in(note):
@@ -449,16 +460,22 @@ def complaint_feedback(
         Complaint.Feedback.SATISFIED if satisfied else Complaint.Feedback.UNSATISFIED
     )
     complaint.feedback_note = note
+    label = "" if by is not None else "public:complainant"
+    heard = _("电话回访：") if by is not None else ""
     if satisfied:
         if complaint.status == S.CLOSED:
             before = _snap(complaint)
             complaint.save(update_fields=["feedback", "feedback_note"])
             ComplaintEvent.objects.create(
-                complaint=complaint, actor_label=_("投诉人"), kind="feedback", note=_("满意")
+                complaint=complaint,
+                actor=by,
+                actor_label=_label(by) or _("投诉人"),
+                kind="feedback",
+                note=heard + _("满意"),
             )
             audit_record(
-                actor=None,
-                actor_label="public:complainant",
+                actor=by,
+                actor_label=label,
                 action="complaint.feedback",
                 obj=complaint,
                 before=before,
@@ -469,10 +486,10 @@ def complaint_feedback(
         return _move(
             complaint,
             S.CLOSED,
-            actor=None,
-            actor_label="public:complainant",
+            actor=by,
+            actor_label=label,
             kind="feedback_satisfied",
-            note=_("投诉人表示满意，办结") + (f"：{note}" if note else ""),
+            note=heard + _("投诉人表示满意，办结") + (f"：{note}" if note else ""),
             extra_fields=["feedback", "feedback_note"],
             source_ip=ip,
         )
@@ -480,10 +497,10 @@ def complaint_feedback(
     return _move(
         complaint,
         S.OFFICER_HANDLING,
-        actor=None,
-        actor_label="public:complainant",
+        actor=by,
+        actor_label=label,
         kind="feedback_unsatisfied",
-        note=_("投诉人表示不满意，重新办理") + (f"：{note}" if note else ""),
+        note=heard + _("投诉人表示不满意，重新办理") + (f"：{note}" if note else ""),
         extra_fields=["feedback", "feedback_note", "reopen_count"],
         source_ip=ip,
     )
