@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Router, Schema, UploadedFile
+from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 
 from nuanxin.core.http import client_ip
 from nuanxin.doorcodes.api import invalid_code_refusal
@@ -19,6 +20,7 @@ from nuanxin.feedback.models import Complaint
 from nuanxin.feedback.selectors import complaint_by_tracking
 from nuanxin.feedback.services.complaints import complaint_submit
 from nuanxin.feedback.services.ratings import rating_submit
+from nuanxin.feedback.views_public import complainant_key
 
 router = Router(tags=["feedback"])
 
@@ -82,7 +84,7 @@ class ComplaintOut(Schema):
 
 
 @router.post("/ratings", auth=None, response={201: RatingOut, **_SUBMIT_ERRORS})
-def rating_create(request: HttpRequest, payload: RatingIn) -> tuple[int, object]:
+def rating_create(request: HttpRequest, payload: RatingIn) -> Status:
     """Rate a merchant from its door code. One rating per device per merchant per day (the
     device is the `nx_device` cookie, else the `X-Device-Id` header, else the IP address);
     rate limited per IP; abusive text refused."""
@@ -99,13 +101,16 @@ def rating_create(request: HttpRequest, payload: RatingIn) -> tuple[int, object]
         device_key=api_device_key(request),
         ip=client_ip(request),
     )
-    return 201, {
-        "id": rating.pk,
-        "merchant": code.merchant.name,
-        "stars": rating.stars,
-        "tags": rating.tags,
-        "day": rating.day,
-    }
+    return Status(
+        201,
+        {
+            "id": rating.pk,
+            "merchant": code.merchant.name,
+            "stars": rating.stars,
+            "tags": rating.tags,
+            "day": rating.day,
+        },
+    )
 
 
 @router.post("/complaints", auth=None, response={201: ComplaintOut, **_SUBMIT_ERRORS})
@@ -113,7 +118,7 @@ def complaint_create(
     request: HttpRequest,
     payload: Form[ComplaintIn],
     photos: File[list[UploadedFile]] = None,  # type: ignore[assignment]
-) -> tuple[int, object]:
+) -> Status:
     """File a complaint about the merchant behind a door code (multipart/form-data; `photos`
     may repeat: JPEG, PNG or WebP, size- and count-limited, EXIF stripped for display).
     Routed to the district by location; the answer carries the tracking number."""
@@ -134,34 +139,38 @@ def complaint_create(
         ip=client_ip(request),
         device_key=api_device_key(request),
     )
-    from nuanxin.feedback.views_public import complainant_key
-
     key = complainant_key(complaint.tracking_no)
-    return 201, {
-        "tracking_no": complaint.tracking_no,
-        "status": complaint.status,
-        "status_label": complaint.get_status_display(),
-        "complainant_key": key,
-        "status_url": request.build_absolute_uri(f"/c/{complaint.tracking_no}?k={key}"),
-    }
+    return Status(
+        201,
+        {
+            "tracking_no": complaint.tracking_no,
+            "status": complaint.status,
+            "status_label": complaint.get_status_display(),
+            "complainant_key": key,
+            "status_url": f"{settings.SITE_ROOT}/c/{complaint.tracking_no}?k={key}",
+        },
+    )
 
 
 @router.get("/complaints/{tracking_no}", auth=None, response={200: TrackOut, 404: NotFoundOut})
-def complaint_track(request: HttpRequest, tracking_no: str) -> tuple[int, object]:
+def complaint_track(request: HttpRequest, tracking_no: str) -> Status:
     """Stage and public steps only: the text, photos and phone stay on the complainant's page."""
     complaint = complaint_by_tracking(tracking_no)
     if complaint is None:
-        return 404, {"code": "not_found", "detail": _("未找到该受理编号。")}
+        return Status(404, {"code": "not_found", "detail": _("未找到该受理编号。")})
     steps = [
         {"at": e.at, "status": e.to_status}
         for e in complaint.events.filter(public=True).exclude(to_status="").order_by("at", "pk")
     ]
-    return 200, {
-        "tracking_no": complaint.tracking_no,
-        "category": category_name(complaint.category),
-        "status": complaint.status,
-        "status_label": complaint.get_status_display(),
-        "stage_deadline": complaint.stage_deadline,
-        "overdue": complaint.overdue,
-        "steps": steps,
-    }
+    return Status(
+        200,
+        {
+            "tracking_no": complaint.tracking_no,
+            "category": category_name(complaint.category),
+            "status": complaint.status,
+            "status_label": complaint.get_status_display(),
+            "stage_deadline": complaint.stage_deadline,
+            "overdue": complaint.overdue,
+            "steps": steps,
+        },
+    )
