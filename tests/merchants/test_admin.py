@@ -1,0 +1,34 @@
+"""The merchant admin applies the registry's field checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from nuanxin.audit.models import AuditEvent
+from tests.audit.test_admin_audit import _form_data
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("uscc", "92341602MA2TE8K029", "第18位校验码错误"),
+        ("contact_phone", "12", "电话号码格式不正确"),
+    ],
+)
+def test_the_merchant_admin_applies_the_registry_checks(
+    client_for: Any, personas: Any, field: str, value: str, message: str
+) -> None:
+    shop = personas.merchant_shop
+    client = client_for(personas.admin)
+    url = f"/admin/merchants/merchant/{shop.pk}/change/"
+    data = _form_data(client.get(url))
+    data[field] = value
+    response = client.post(url, data)
+    assert response.status_code == 200 and message in response.content.decode()
+    shop.refresh_from_db()
+    assert getattr(shop, field) != value
+    assert not AuditEvent.objects.filter(action__startswith="admin.").exists()
