@@ -24,7 +24,7 @@ def test_every_registered_admin_class_uses_the_audited_base(db: Any) -> None:
     assert unaudited == []
 
 
-def _form_data(response: Any) -> dict[str, Any]:
+def admin_form_data(response: Any) -> dict[str, Any]:
     """The admin change form's current values, as the browser would post them back."""
     data: dict[str, Any] = {}
     form = response.context["adminform"].form
@@ -64,7 +64,7 @@ def _no_secrets_recorded() -> None:
 def test_an_admin_change_of_a_user_writes_an_audit_row(client_for: Any, personas: Any) -> None:
     client = client_for(personas.admin)
     url = f"/admin/accounts/user/{personas.officer_b.pk}/change/"
-    data = _form_data(client.get(url))
+    data = admin_form_data(client.get(url))
     data.update({"display_name": "改名后的队员", "district": str(personas.district_a.pk)})
     response = client.post(url, data, REMOTE_ADDR="10.9.8.7")
     assert response.status_code == 302, response.context["adminform"].form.errors
@@ -154,7 +154,7 @@ def test_inline_rows_are_recorded(client_for: Any, personas: Any) -> None:
     licence = shop.licences.first()
     client = client_for(personas.admin)
     url = f"/admin/merchants/merchant/{shop.pk}/change/"
-    data = _form_data(client.get(url))
+    data = admin_form_data(client.get(url))
     key = next(k for k, v in data.items() if k.endswith("-number") and v == licence.number)
     data[key] = "BL-TEST-0002"
     response = client.post(url, data)

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from nuanxin.audit.models import AuditEvent
-from tests.audit.test_admin_audit import _form_data
+from tests.audit.test_admin_audit import admin_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def test_the_merchant_admin_applies_the_registry_checks(
     shop = personas.merchant_shop
     client = client_for(personas.admin)
     url = f"/admin/merchants/merchant/{shop.pk}/change/"
-    data = _form_data(client.get(url))
+    data = admin_form_data(client.get(url))
     data[field] = value
     response = client.post(url, data)
     assert response.status_code == 200 and message in response.content.decode()
