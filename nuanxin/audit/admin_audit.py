@@ -3,8 +3,8 @@ audit row in the admin's own transaction (actor, object, changed fields before/a
 IP), with secrets masked.
 
 `AuditedModelAdmin` does the recording. `AuditedAdminSite` (the project's `admin.site`, see
-`nuanxin.audit.apps.AuditedAdminConfig`) mixes it into every ModelAdmin registered on it, ours and third-party
-ones alike, so a new admin class cannot forget it.
+`nuanxin.audit.apps.AuditedAdminConfig`) mixes it into every ModelAdmin registered on it,
+ours and third-party ones alike, so a new admin class cannot forget it.
 """
 
 from __future__ import annotations
