@@ -2,6 +2,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext as _
 
 from nuanxin.merchants import validation
 from nuanxin.merchants.models import Inspection, Licence, Merchant
@@ -29,8 +30,22 @@ class MerchantAdminForm(forms.ModelForm):
         return phone
 
 
+class LicenceAdminForm(forms.ModelForm):
+    class Meta:
+        model = Licence
+        fields = "__all__"  # noqa: DJ007 -- the admin chooses what it shows
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        valid_from, valid_until = data.get("valid_from"), data.get("valid_until")
+        if valid_from and valid_until and valid_until < valid_from:
+            self.add_error("valid_until", _("有效期至不能早于有效期自。"))
+        return data
+
+
 class LicenceInline(admin.TabularInline):
     model = Licence
+    form = LicenceAdminForm
     extra = 0
 
 
