@@ -36,7 +36,7 @@ class LicenceAdminForm(forms.ModelForm):
         fields = "__all__"  # noqa: DJ007 -- the admin chooses what it shows
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         valid_from, valid_until = data.get("valid_from"), data.get("valid_until")
         if valid_from and valid_until and valid_until < valid_from:
             self.add_error("valid_until", _("有效期至不能早于有效期自。"))
