@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, ValidationError
 
 from nuanxin.core.errors import DomainError
 
@@ -43,6 +43,43 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
         request,
         {"code": "unauthorized", "detail": _("未认证：请登录或提供有效的API令牌。")},
         status=401,
+    )
+
+
+def _field_problem(error: dict) -> str:
+    kind = str(error.get("type", ""))
+    if kind == "missing":
+        return _("必填")
+    if kind.startswith(("int_", "float_")):
+        return _("应为数字")
+    if kind.startswith("string_"):
+        return _("应为文本")
+    if kind.startswith("list_"):
+        return _("应为列表")
+    return _("格式不正确")
+
+
+@api.exception_handler(ValidationError)
+def on_invalid_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    """Request shapes refused before any service runs: name each field and what is wrong in
+    the user's language; `errors` keeps the machine-readable list."""
+    problems = []
+    for error in exc.errors:
+        location = [str(p) for p in error.get("loc", ()) if p not in ("body", "form", "query")]
+        field = ".".join(location[1:] or location) or "?"
+        problems.append(
+            _("%(field)s（%(problem)s）") % {"field": field, "problem": _field_problem(error)}
+        )
+    return api.create_response(
+        request,
+        {
+            "code": "invalid_input",
+            "detail": _("请求内容有误：%(fields)s") % {"fields": _("；").join(problems)},
+            "errors": [
+                {"loc": list(e.get("loc", ())), "type": e.get("type", "")} for e in exc.errors
+            ],
+        },
+        status=422,
     )
 
 

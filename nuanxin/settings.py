@@ -33,7 +33,7 @@ BUREAU_NAME = envstr("NUANXIN_BUREAU_NAME", "亳州市城市管理局")
 BUREAU_CONTACT = envstr("NUANXIN_BUREAU_CONTACT", "12319")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "nuanxin.audit.apps.AuditedAdminConfig",  # audited django.contrib.admin
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

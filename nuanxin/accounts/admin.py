@@ -1,20 +1,45 @@
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from nuanxin.accounts.models import ApiToken, User
 from nuanxin.accounts.services import api_token_revoke
+from nuanxin.audit.admin_audit import MASK, AuditedModelAdmin
+from nuanxin.audit.services import audit_record
+from nuanxin.core.http import client_ip
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedModelAdmin, BaseUserAdmin):
     list_display = ("username", "display_name", "role", "district", "is_active")
     list_filter = ("role", "district", "is_active")
     fieldsets = (
         *BaseUserAdmin.fieldsets,
         ("暖芯", {"fields": ("role", "district", "display_name", "phone", "badge_no")}),
     )  # type: ignore[misc]
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        """Django's password page saves outside save_model and outside a transaction: wrap it,
+        and record the change (never the hash) when the stored password actually changed."""
+        with transaction.atomic():
+            before = User.objects.filter(pk=unquote(id)).values_list("password", flat=True).first()
+            response = super().user_change_password(request, id, form_url)
+            user = User.objects.filter(pk=unquote(id)).first()
+            if user is not None and before is not None and user.password != before:
+                audit_record(
+                    actor=request.user,
+                    action="admin.change",
+                    obj=user,
+                    before={"password": MASK},
+                    after={"password": MASK},
+                    source_ip=client_ip(request),
+                )
+        return response
 
 
 @admin.action(description="吊销所选令牌")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 import secrets
 
 from django.http import HttpRequest, HttpResponse
@@ -38,3 +40,21 @@ def ensure_device_cookie(request: HttpRequest, response: HttpResponse) -> HttpRe
             secure=request.is_secure(),
         )
     return response
+
+
+API_DEVICE_HEADER = "HTTP_X_DEVICE_ID"
+_API_DEVICE_RE = re.compile(r"^[A-Za-z0-9_\-]{8,64}$")
+
+
+def api_device_key(request: HttpRequest) -> str:
+    """The device for JSON clients: our signed cookie when the client keeps it, else the
+    app's own install id from `X-Device-Id` (hashed, so the raw id is never stored), else
+    the IP address. Like a cleared cookie, a changed id only evades the per-day rule; the
+    per-IP rate limit still applies."""
+    cookie_id = device_cookie_id(request)
+    if cookie_id:
+        return f"d:{cookie_id}"
+    offered = request.META.get(API_DEVICE_HEADER, "").strip()
+    if _API_DEVICE_RE.match(offered):
+        return "a:" + hashlib.sha256(offered.encode()).hexdigest()[:32]
+    return f"ip:{client_ip(request) or 'unknown'}"

@@ -52,3 +52,36 @@ class FeedbackForm(forms.Form):
         choices=[("1", _("满意")), ("0", _("不满意"))], coerce=lambda v: v == "1"
     )
     note = forms.CharField(required=False, max_length=500)
+
+
+class StaffComplaintForm(forms.Form):
+    """A complaint entered by staff; the merchant comes from the search (its id), or the
+    location from coordinates and/or an address."""
+
+    channel = forms.ChoiceField(
+        label=_("受理渠道"), error_messages={"required": _("请选择受理渠道。")}
+    )
+    category = forms.ChoiceField(label=_("投诉类别"))
+    description = forms.CharField(
+        label=_("问题描述"), min_length=5, max_length=2000, widget=forms.Textarea
+    )
+    merchant = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    address = forms.CharField(label=_("问题地址"), required=False, max_length=200)
+    lat = forms.FloatField(label=_("纬度"), required=False)
+    lng = forms.FloatField(label=_("经度"), required=False)
+    contact_name = forms.CharField(label=_("投诉人姓名（选填）"), required=False, max_length=50)
+    phone = forms.CharField(label=_("回访电话（选填）"), required=False, max_length=20)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from nuanxin.feedback.models import Complaint
+
+        super().__init__(*args, **kwargs)
+        channel = self.fields["channel"]
+        assert isinstance(channel, forms.ChoiceField)
+        labels = dict(Complaint.Source.choices)
+        channel.choices = [("", _("请选择"))] + [
+            (code, labels[code]) for code in Complaint.STAFF_CHANNELS
+        ]
+        category = self.fields["category"]
+        assert isinstance(category, forms.ChoiceField)
+        category.choices = [("", _("请选择"))] + [(c.code, c.name) for c in categories()]

@@ -71,6 +71,12 @@ class Complaint(models.Model):
         SCAN = "scan", _("扫码投诉")
         OPEN311 = "open311", _("Open311 接口")
         STAFF = "staff", _("工作人员登记")
+        HOTLINE_12345 = "hotline_12345", _("12345政务服务热线")
+        HOTLINE_12319 = "hotline_12319", _("12319城建服务热线")
+        WALK_IN = "walk_in", _("来访")
+
+    # How a complaint reached staff who entered it by hand (complaint_register).
+    STAFF_CHANNELS = ("hotline_12345", "hotline_12319", "walk_in", "staff")
 
     class Feedback(models.TextChoices):
         NONE = "", _("未评价")

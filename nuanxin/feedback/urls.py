@@ -1,6 +1,6 @@
 from django.urls import path
 
-from nuanxin.feedback import views_public, views_staff
+from nuanxin.feedback import views_intake, views_public, views_staff
 from nuanxin.feedback.open311 import views as open311
 
 app_name = "feedback"
@@ -14,6 +14,12 @@ urlpatterns = [
     path("c/<str:tracking_no>/photo/<int:photo_id>", views_public.track_photo, name="track_photo"),
     # Staff.
     path("staff/complaints/", views_staff.complaint_index, name="staff_list"),
+    path("staff/complaints/new/", views_intake.complaint_new, name="staff_new"),
+    path(
+        "staff/complaints/new/merchants",
+        views_intake.complaint_new_merchants,
+        name="staff_new_merchants",
+    ),
     path("staff/complaints/overdue/", views_staff.complaint_overdue, name="staff_overdue"),
     path("staff/complaints/<int:complaint_id>/", views_staff.complaint_detail, name="staff_detail"),
     path(

@@ -35,6 +35,7 @@ from nuanxin.feedback.selectors import (
     complaints_overdue,
 )
 from nuanxin.feedback.services import complaints as svc
+from nuanxin.feedback.services.intake import INTAKE_ROLES
 from nuanxin.feedback.services.ratings import rating_hide
 
 DISPATCH_ROLES = ("dispatcher", "chief", "bureau_admin")
@@ -72,6 +73,7 @@ def complaint_index(request: HttpRequest) -> HttpResponse:
             "city_wide": sees_whole_city(user),
             "counts": complaint_counts_by_district(user),
             "categories": {c.code: c.name for c in catalog.categories()},
+            "can_intake": user.is_superuser or user.role in INTAKE_ROLES,
         },
     )
 
@@ -116,6 +118,9 @@ def complaint_detail(request: HttpRequest, complaint_id: int) -> HttpResponse:
             "can_dispatch": user.is_superuser or user.role in DISPATCH_ROLES,
             "can_handle": user.is_superuser or user.role in HANDLE_ROLES,
             "is_officer": user.role == "officer",
+            "can_callback": (user.is_superuser or user.role in svc.CALLBACK_ROLES)
+            and complaint.status in ("awaiting_feedback", "closed")
+            and not complaint.feedback,
         },
     )
 
@@ -168,6 +173,16 @@ def complaint_action(request: HttpRequest, complaint_id: int, action: str) -> Ht
             (*HANDLE_ROLES, "dispatcher"),
             lambda c: svc.complaint_dismiss(
                 complaint=c, by=user, reason=post.get("reason", ""), source_ip=ip
+            ),
+        ),
+        "callback": (
+            svc.CALLBACK_ROLES,
+            lambda c: svc.complaint_feedback(
+                complaint=c,
+                satisfied=post.get("satisfied") == "1",
+                note=post.get("note", ""),
+                ip=ip,
+                by=user,
             ),
         ),
         "assign": (DISPATCH_ROLES, lambda c: _assign(c, user, post.get("district", ""), ip)),

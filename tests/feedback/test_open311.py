@@ -179,6 +179,25 @@ def test_an_operator_token_is_not_an_open311_key(client: Any, personas: Any) -> 
     _is_error(client.post(f"{BASE}/requests.json", {"api_key": raw, "service_code": "waste"}), 403)
 
 
+def test_posts_are_limited_per_key_not_per_ip(
+    client: Any, personas: Any, api_key: str, monkeypatch: Any
+) -> None:
+    from nuanxin.feedback.open311 import views
+
+    monkeypatch.setattr(views, "OPEN311_MAX_PER_KEY_HOUR", 2)
+    data = {
+        "api_key": api_key,
+        "service_code": "waste",
+        "lat": "33.87",
+        "long": "115.75",
+        "description": "路边垃圾堆放多日",
+    }
+    for _n in range(2):
+        assert client.post(f"{BASE}/requests.json", data).status_code == 200
+    _is_error(client.post(f"{BASE}/requests.json", data), 429)
+    assert Complaint.objects.count() == 2
+
+
 def _make(personas: Any, n: int, *, days_ago: int = 0, category: str = "waste") -> list[Complaint]:
     out = []
     for i in range(n):

@@ -26,9 +26,13 @@ from nuanxin.feedback.open311.serializers import (
     service_definition_json,
     services_json,
 )
+from nuanxin.feedback.ratelimit import rate_limit_hit
+from nuanxin.lib.env import envint
 
 MAX_SPAN = dt.timedelta(days=90)
 MAX_PAGE_SIZE = 1000
+# An integration relays many citizens from one address, so it is limited per key, not per IP.
+OPEN311_MAX_PER_KEY_HOUR = envint("OPEN311_MAX_PER_KEY_HOUR", 600)
 CHANGESET = "2026-11-01T00:00:00+08:00"
 
 
@@ -202,6 +206,10 @@ def _requests_post(request: HttpRequest) -> HttpResponse:
     token = api_token_authenticate(p.get("api_key"))
     if token is None or token.kind != ApiToken.Kind.INTEGRATION or token.integration != "open311":
         raise Open311Error(403, "api_key was not provided or is not valid")
+    if not rate_limit_hit(
+        bucket="open311", key=f"token:{token.pk}", limit=OPEN311_MAX_PER_KEY_HOUR
+    ):
+        raise Open311Error(429, "too many requests for this api_key; retry within the hour")
     code = p.get("service_code", "").strip()
     if not code:
         raise Open311Error(400, "service_code was not provided")
@@ -235,15 +243,13 @@ def _requests_post(request: HttpRequest) -> HttpResponse:
             lat=lat,
             lng=lng,
             address=address,
-            ip=None,  # an integration relays many citizens: its token, not its IP, is the limit
+            ip=None,  # limited per key above, not per IP
             device_key=f"open311:{token.pk}:{p.get('device_id', '')}"[:64],
             external_id=p.get("account_id", ""),
+            media_url=p.get("media_url", "").strip(),
         )
     except DomainError as exc:
         raise Open311Error(400, exc.message) from None
-    media_url = p.get("media_url", "").strip()
-    if media_url.startswith(("http://", "https://")):
-        Complaint.objects.filter(pk=complaint.pk).update(media_url=media_url[:500])
     return _json(
         [
             {

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nuanxin.audit.services import audit_record
+from nuanxin.core.access import require_role
 from nuanxin.core.errors import Conflict, DomainError, NotAllowed
 from nuanxin.feedback.catalog import abusive_words_in, category_by_code, stage_deadline
 from nuanxin.feedback.models import Complaint, ComplaintEvent, ComplaintPhoto, ComplaintStatus
@@ -29,6 +30,7 @@ from nuanxin.lib.env import envint
 S = ComplaintStatus
 COMPLAINTS_PER_IP_PER_HOUR = envint("COMPLAINT_MAX_PER_IP_HOUR", 10)
 FEEDBACK_AFTER_CLOSE_DAYS = 7
+CALLBACK_ROLES = ("officer", "dispatcher", "chief", "bureau_admin")
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 _SNAPSHOT = ["status", "district_id", "handler_id", "overdue", "substantiated", "feedback"]
 
@@ -160,6 +162,7 @@ def complaint_submit(
     ip: str | None = None,
     device_key: str = "",
     external_id: str = "",
+    media_url: str = "",
     by: Any = None,
 ) -> Complaint:
     """File a complaint and route it. Every input is checked before anything is stored."""
@@ -182,7 +185,14 @@ def complaint_submit(
     if merchant is None and lat is None and not address.strip():
         raise DomainError("location_required", _("请提供问题位置（坐标或地址）。"))
     processed = photos_process(list(photos or []))
-    if ip and not rate_limit_hit(bucket="complaint", key=ip, limit=COMPLAINTS_PER_IP_PER_HOUR):
+    # The per-IP limit protects the public channels; staff entering hotline calls from one
+    # desk are logged-in and accountable instead.
+    staff_entry = getattr(by, "is_authenticated", False)
+    if (
+        ip
+        and not staff_entry
+        and not rate_limit_hit(bucket="complaint", key=ip, limit=COMPLAINTS_PER_IP_PER_HOUR)
+    ):
         from nuanxin.feedback.services.ratings import RateLimited
 
         raise RateLimited("rate_limited", _("提交过于频繁，请稍后再试。"))
@@ -209,6 +219,9 @@ def complaint_submit(
                     stage_entered_at=now,
                     stage_deadline=stage_deadline(S.RECEIVED, entered_at=now),
                     external_id=external_id[:64],
+                    media_url=media_url[:500]
+                    if media_url.startswith(("http://", "https://"))
+                    else "",
                     submitted_ip=ip,
                     device_key=device_key[:64],
                     created_at=now,
@@ -419,9 +432,18 @@ def complaint_resolve(
 
 @transaction.atomic
 def complaint_feedback(
-    *, complaint: Complaint, satisfied: bool, note: str = "", ip: str | None = None
+    *,
+    complaint: Complaint,
+    satisfied: bool,
+    note: str = "",
+    ip: str | None = None,
+    by: Any = None,
 ) -> Complaint:
-    """The complainant's verdict: satisfied closes it, not satisfied reopens it."""
+    """The complainant's verdict: satisfied closes it, not satisfied reopens it. `by` is the
+    staff member who heard it on a call-back (phone and walk-in complainants have no page
+    to answer on); None when the complainant answered on their status page."""
+    if by is not None:
+        by = require_role(by, *CALLBACK_ROLES)
     complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
     note = (note or "").strip()[:500]
     if abusive_words_in(note):
@@ -438,16 +460,22 @@ def complaint_feedback(
         Complaint.Feedback.SATISFIED if satisfied else Complaint.Feedback.UNSATISFIED
     )
     complaint.feedback_note = note
+    label = "" if by is not None else "public:complainant"
+    heard = _("电话回访：") if by is not None else ""
     if satisfied:
         if complaint.status == S.CLOSED:
             before = _snap(complaint)
             complaint.save(update_fields=["feedback", "feedback_note"])
             ComplaintEvent.objects.create(
-                complaint=complaint, actor_label=_("投诉人"), kind="feedback", note=_("满意")
+                complaint=complaint,
+                actor=by,
+                actor_label=_label(by) or _("投诉人"),
+                kind="feedback",
+                note=heard + _("满意"),
             )
             audit_record(
-                actor=None,
-                actor_label="public:complainant",
+                actor=by,
+                actor_label=label,
                 action="complaint.feedback",
                 obj=complaint,
                 before=before,
@@ -458,10 +486,10 @@ def complaint_feedback(
         return _move(
             complaint,
             S.CLOSED,
-            actor=None,
-            actor_label="public:complainant",
+            actor=by,
+            actor_label=label,
             kind="feedback_satisfied",
-            note=_("投诉人表示满意，办结") + (f"：{note}" if note else ""),
+            note=heard + _("投诉人表示满意，办结") + (f"：{note}" if note else ""),
             extra_fields=["feedback", "feedback_note"],
             source_ip=ip,
         )
@@ -469,10 +497,10 @@ def complaint_feedback(
     return _move(
         complaint,
         S.OFFICER_HANDLING,
-        actor=None,
-        actor_label="public:complainant",
+        actor=by,
+        actor_label=label,
         kind="feedback_unsatisfied",
-        note=_("投诉人表示不满意，重新办理") + (f"：{note}" if note else ""),
+        note=heard + _("投诉人表示不满意，重新办理") + (f"：{note}" if note else ""),
         extra_fields=["feedback", "feedback_note", "reopen_count"],
         source_ip=ip,
     )
