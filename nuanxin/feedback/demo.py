@@ -17,6 +17,7 @@ from nuanxin.feedback.catalog import categories, rating_tags
 from nuanxin.feedback.models import Complaint, ComplaintStatus, Rating
 from nuanxin.feedback.ports import credit_record
 from nuanxin.feedback.services import complaints as svc
+from nuanxin.feedback.services.overdue import complaints_flag_overdue
 
 DESCRIPTIONS = {
     "food_hygiene": ["后厨地面油污严重，苍蝇很多", "买到的熟食有异味，怀疑变质"],
@@ -174,7 +175,7 @@ def seed(ctx: DemoContext) -> None:
         if complaint.status != ComplaintStatus.CLOSED and n % 4 == 1 and complaint.stage_deadline:
             updates["stage_deadline"] = now - dt.timedelta(hours=ctx.rng.randint(1, 48))
         Complaint.objects.filter(pk=complaint.pk).update(**updates)
-    flagged = svc.complaints_flag_overdue(now=now)
+    flagged = complaints_flag_overdue(now=now)
     ctx.say(
         f"feedback: {added} ratings added, {Complaint.objects.count()} complaints "
         f"({flagged} flagged overdue)"

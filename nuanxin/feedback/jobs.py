@@ -4,7 +4,7 @@ import datetime as dt
 
 from nuanxin.core.jobs import register_job
 from nuanxin.feedback.ratelimit import rate_limit_prune
-from nuanxin.feedback.services.complaints import complaints_flag_overdue
+from nuanxin.feedback.services.overdue import complaints_flag_overdue
 
 
 @register_job("feedback.complaints_overdue", every_seconds=60)

@@ -3,7 +3,8 @@
 received → assigned (to the district covering the location) → merchant_notified (portal)
 → merchant_replied | officer_handling → awaiting_feedback → closed; the complainant's
 "not satisfied" reopens it (officer_handling). Each stage gets a deadline from
-data/feedback/sla.yaml; the `feedback.complaints_overdue` job flags what is late.
+data/feedback/sla.yaml; the `feedback.complaints_overdue` job flags what is late
+(services/overdue.py). State changes themselves go through services/stages.py.
 """
 
 from __future__ import annotations
@@ -21,95 +22,17 @@ from nuanxin.audit.services import audit_record
 from nuanxin.core.access import require_role
 from nuanxin.core.errors import Conflict, DomainError, NotAllowed
 from nuanxin.feedback.catalog import abusive_words_in, category_by_code, stage_deadline
-from nuanxin.feedback.models import Complaint, ComplaintEvent, ComplaintPhoto, ComplaintStatus
+from nuanxin.feedback.models import Complaint, ComplaintEvent, ComplaintPhoto
 from nuanxin.feedback.photos import photos_process
 from nuanxin.feedback.ports import credit_record
 from nuanxin.feedback.ratelimit import rate_limit_hit
+from nuanxin.feedback.services.stages import S, actor_text, complaint_move, complaint_snapshot
 from nuanxin.lib.env import envint
 
-S = ComplaintStatus
 COMPLAINTS_PER_IP_PER_HOUR = envint("COMPLAINT_MAX_PER_IP_HOUR", 10)
 FEEDBACK_AFTER_CLOSE_DAYS = 7
 CALLBACK_ROLES = ("officer", "dispatcher", "chief", "bureau_admin")
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
-_SNAPSHOT = ["status", "district_id", "handler_id", "overdue", "substantiated", "feedback"]
-
-
-def _snap(c: Complaint) -> dict[str, Any]:
-    return {name: getattr(c, name) for name in _SNAPSHOT}
-
-
-def _label(actor: Any) -> str:
-    if getattr(actor, "is_authenticated", False):
-        return str(actor)[:60]
-    return ""
-
-
-def _move(
-    complaint: Complaint,
-    to: str,
-    *,
-    actor: Any,
-    kind: str,
-    note: str = "",
-    public: bool = True,
-    actor_label: str = "",
-    source_ip: str | None = None,
-    extra_fields: list[str] | None = None,
-    before: dict[str, Any] | None = None,
-) -> Complaint:
-    """Change state (checked against the model's transition table), set the new stage's
-    deadline, write the history event and the audit row. Caller holds the transaction."""
-    before = before or _snap(complaint)
-    if not complaint.can_transition_to(to):
-        raise Conflict(
-            "bad_transition",
-            _("当前状态“%(from)s”不能转为“%(to)s”。")
-            % {"from": complaint.get_status_display(), "to": S(to).label},
-        )
-    now = timezone.now()
-    from_status = complaint.status
-    complaint.status = to
-    complaint.stage_entered_at = now
-    complaint.stage_deadline = stage_deadline(to, entered_at=now) if to != S.CLOSED else None
-    complaint.overdue = False
-    complaint.overdue_flagged_at = None
-    complaint.updated_at = now
-    if to == S.CLOSED:
-        complaint.closed_at = now
-    fields = [
-        "status",
-        "stage_entered_at",
-        "stage_deadline",
-        "overdue",
-        "overdue_flagged_at",
-        "updated_at",
-        "closed_at",
-        *(extra_fields or []),
-    ]
-    complaint.save(update_fields=list(dict.fromkeys(fields)))
-    user = actor if getattr(actor, "is_authenticated", False) else None
-    ComplaintEvent.objects.create(
-        complaint=complaint,
-        at=now,
-        actor=user,
-        actor_label=actor_label or _label(actor),
-        kind=kind,
-        from_status=from_status,
-        to_status=to,
-        note=note,
-        public=public,
-    )
-    audit_record(
-        actor=user,
-        actor_label=actor_label,
-        action=f"complaint.{kind}",
-        obj=complaint,
-        before=before,
-        after=_snap(complaint) | ({"note": note} if note else {}),
-        source_ip=source_ip,
-    )
-    return complaint
 
 
 def _tracking_no(now: dt.datetime) -> str:
@@ -131,9 +54,9 @@ def _auto_assign(complaint: Complaint, *, source_ip: str | None) -> None:
         district = complaint.merchant.district
     if district is None:
         return  # outside every district: stays "received" for the dispatcher
-    before = _snap(complaint)
+    before = complaint_snapshot(complaint)
     complaint.district = district
-    _move(
+    complaint_move(
         complaint,
         S.ASSIGNED,
         actor=None,
@@ -244,7 +167,7 @@ def complaint_submit(
                     complaint=complaint,
                     at=now,
                     actor=user,
-                    actor_label=_label(by) or _("投诉人"),
+                    actor_label=actor_text(by) or _("投诉人"),
                     kind="submit",
                     to_status=S.RECEIVED,
                     note=_("投诉已受理，受理编号 %(no)s") % {"no": complaint.tracking_no},
@@ -281,10 +204,10 @@ def complaint_assign(
 ) -> Complaint:
     """The dispatcher routes (or re-routes) a complaint to a district."""
     complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
-    before = _snap(complaint)
+    before = complaint_snapshot(complaint)
     complaint.district = district
     complaint.handler = None
-    return _move(
+    return complaint_move(
         complaint,
         S.ASSIGNED,
         actor=by,
@@ -307,14 +230,14 @@ def complaint_claim(*, complaint: Complaint, by: Any, source_ip: str | None = No
         raise NotAllowed("other_district", _("该投诉不属于您的辖区。"))
     if complaint.handler_id == by.pk:
         return complaint
-    before = _snap(complaint)
+    before = complaint_snapshot(complaint)
     complaint.handler = by
     complaint.updated_at = timezone.now()
     complaint.save(update_fields=["handler", "updated_at"])
     ComplaintEvent.objects.create(
         complaint=complaint,
         actor=by,
-        actor_label=_label(by),
+        actor_label=actor_text(by),
         kind="claim",
         note=_("%(name)s 承办") % {"name": by},
         public=False,
@@ -324,7 +247,7 @@ def complaint_claim(*, complaint: Complaint, by: Any, source_ip: str | None = No
         action="complaint.claim",
         obj=complaint,
         before=before,
-        after=_snap(complaint),
+        after=complaint_snapshot(complaint),
         source_ip=source_ip,
     )
     return complaint
@@ -339,7 +262,7 @@ def complaint_notify_merchant(
         raise DomainError("no_merchant", _("该投诉未关联商户，请由执法队员直接处理。"))
     if complaint.handler_id is None and getattr(by, "role", "") == "officer":
         complaint.handler = by
-    return _move(
+    return complaint_move(
         complaint,
         S.MERCHANT_NOTIFIED,
         actor=by,
@@ -360,7 +283,7 @@ def complaint_merchant_reply(
         raise DomainError("reply_short", _("请填写答复内容（至少5个字）。"))
     complaint.merchant_reply = reply[:2000]
     complaint.merchant_replied_at = timezone.now()
-    return _move(
+    return complaint_move(
         complaint,
         S.MERCHANT_REPLIED,
         actor=by,
@@ -379,7 +302,7 @@ def complaint_take_over(
     complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if complaint.handler_id is None and getattr(by, "role", "") == "officer":
         complaint.handler = by
-    return _move(
+    return complaint_move(
         complaint,
         S.OFFICER_HANDLING,
         actor=by,
@@ -408,7 +331,7 @@ def complaint_resolve(
     previous_finding = complaint.substantiated
     complaint.resolution = resolution[:2000]
     complaint.substantiated = bool(substantiated)
-    _move(
+    complaint_move(
         complaint,
         S.AWAITING_FEEDBACK,
         actor=by,
@@ -464,12 +387,12 @@ def complaint_feedback(
     heard = _("电话回访：") if by is not None else ""
     if satisfied:
         if complaint.status == S.CLOSED:
-            before = _snap(complaint)
+            before = complaint_snapshot(complaint)
             complaint.save(update_fields=["feedback", "feedback_note"])
             ComplaintEvent.objects.create(
                 complaint=complaint,
                 actor=by,
-                actor_label=_label(by) or _("投诉人"),
+                actor_label=actor_text(by) or _("投诉人"),
                 kind="feedback",
                 note=heard + _("满意"),
             )
@@ -479,11 +402,11 @@ def complaint_feedback(
                 action="complaint.feedback",
                 obj=complaint,
                 before=before,
-                after=_snap(complaint),
+                after=complaint_snapshot(complaint),
                 source_ip=ip,
             )
             return complaint
-        return _move(
+        return complaint_move(
             complaint,
             S.CLOSED,
             actor=by,
@@ -494,7 +417,7 @@ def complaint_feedback(
             source_ip=ip,
         )
     complaint.reopen_count += 1
-    return _move(
+    return complaint_move(
         complaint,
         S.OFFICER_HANDLING,
         actor=by,
@@ -518,7 +441,7 @@ def complaint_dismiss(
     if complaint.status not in (S.RECEIVED, S.ASSIGNED):
         raise Conflict("bad_transition", _("只有尚未处理的投诉可以直接办结。"))
     complaint.resolution = reason[:2000]
-    return _move(
+    return complaint_move(
         complaint,
         S.CLOSED,
         actor=by,
@@ -539,7 +462,7 @@ def complaint_note_add(
     event = ComplaintEvent.objects.create(
         complaint=complaint,
         actor=by,
-        actor_label=_label(by),
+        actor_label=actor_text(by),
         kind="note",
         note=note[:2000],
         public=public,
@@ -552,62 +475,3 @@ def complaint_note_add(
         source_ip=source_ip,
     )
     return event
-
-
-def complaints_flag_overdue(*, now: dt.datetime, batch: int = 200) -> int:
-    """Flag open complaints past their stage deadline; close those whose complainant gave no
-    feedback in time. Each row is claimed with a conditional UPDATE so workers never
-    double-process."""
-    done = 0
-    due = list(
-        Complaint.objects.filter(stage_deadline__lt=now, overdue=False)
-        .exclude(status=S.CLOSED)
-        .values_list("pk", "status")[:batch]
-    )
-    for pk, status in due:
-        with transaction.atomic():
-            if status == S.AWAITING_FEEDBACK:
-                complaint = (
-                    Complaint.objects.select_for_update()
-                    .filter(pk=pk, status=S.AWAITING_FEEDBACK, stage_deadline__lt=now)
-                    .first()
-                )
-                if complaint is None:
-                    continue
-                _move(
-                    complaint,
-                    S.CLOSED,
-                    actor=None,
-                    actor_label="system:worker",
-                    kind="auto_close",
-                    note=_("投诉人逾期未评价，自动办结（%(days)d日内仍可评价）")
-                    % {"days": FEEDBACK_AFTER_CLOSE_DAYS},
-                )
-                done += 1
-                continue
-            claimed = Complaint.objects.filter(
-                pk=pk, overdue=False, status=status, stage_deadline__lt=now
-            ).update(overdue=True, overdue_flagged_at=now)
-            if claimed != 1:
-                continue
-            complaint = Complaint.objects.get(pk=pk)
-            ComplaintEvent.objects.create(
-                complaint=complaint,
-                at=now,
-                actor_label="system:worker",
-                kind="overdue",
-                from_status=status,
-                to_status=status,
-                note=_("“%(stage)s”阶段已超过办理时限") % {"stage": S(status).label},
-                public=False,
-            )
-            audit_record(
-                actor=None,
-                actor_label="system:worker",
-                action="complaint.overdue",
-                obj=complaint,
-                before={"overdue": False},
-                after={"overdue": True, "status": status},
-            )
-            done += 1
-    return done
