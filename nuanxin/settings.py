@@ -125,7 +125,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
             f"PRAGMA cache_size=-{envint('SQLITE_CACHE_MB', 128) * 1024}; "
-            "PRAGMA temp_store=MEMORY;"
+            "PRAGMA temp_store=MEMORY; "
+            # An ingest batch dirties ~3,000 pages (random UUID keys, bike rows): at the default
+            # 1,000-page checkpoint every commit also copied pages back and fsynced. 16,000
+            # pages (64 MB) checkpoint every few batches, where re-dirtied pages are written
+            # once (commit time per batch 45-57 ms → 30 ms, measured); the WAL file is cut
+            # back to 64 MB after each checkpoint.
+            f"PRAGMA wal_autocheckpoint={envint('SQLITE_WAL_CHECKPOINT_PAGES', 16000)}; "
+            "PRAGMA journal_size_limit=67108864;"
         ),
         "transaction_mode": "IMMEDIATE",
     }
