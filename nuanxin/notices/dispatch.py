@@ -17,7 +17,7 @@ from datetime import datetime
 
 from django.db.models import Exists, OuterRef
 
-from nuanxin.bikes.models import MaintenanceWorker, Spot
+from nuanxin.bikes.models import Bike, MaintenanceWorker, Operator, Spot
 from nuanxin.compliance.index import CachedIndex, index_for
 from nuanxin.compliance.services import spot_occupancy
 from nuanxin.lib.coords import LocalProjection, amap_walk_link
@@ -71,6 +71,8 @@ class DispatchPool:
     at: datetime
     entry: CachedIndex
     workers: dict[int, list[MaintenanceWorker]] = field(default_factory=dict)
+    bikes: dict[int, Bike] = field(default_factory=dict)
+    operators: dict[int, Operator] = field(default_factory=dict)
 
     @classmethod
     def load(cls, *, operator_ids: Iterable[int], at: datetime) -> DispatchPool:
@@ -78,7 +80,24 @@ class DispatchPool:
         pool = cls(at=at, entry=entry)
         for worker in free_workers(operator_ids):
             pool.workers.setdefault(worker.operator_id, []).append(worker)
+        pool.operators = Operator.objects.in_bulk(list(operator_ids))
         return pool
+
+    def bikes_preload(self, bike_ids: set[int]) -> None:
+        """The bikes the batch's notices will name (plate, device_id), in one query."""
+        missing = [b for b in bike_ids if b not in self.bikes]
+        if missing:
+            self.bikes.update(Bike.objects.in_bulk(missing))
+
+    def bike(self, bike_id: int) -> Bike:
+        if bike_id not in self.bikes:
+            self.bikes_preload({bike_id})
+        return self.bikes[bike_id]
+
+    def operator(self, operator_id: int) -> Operator:
+        if operator_id not in self.operators:
+            self.operators[operator_id] = Operator.objects.get(pk=operator_id)
+        return self.operators[operator_id]
 
     def _take_nearest_worker(
         self, operator_id: int, lat: float, lng: float
