@@ -29,9 +29,17 @@ from nuanxin.core.errors import DomainError
 
 @admin.register(Operator)
 class OperatorAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "status", "quota", "plate_letter", "unregistered_event_count"]
+    list_display = [
+        "code",
+        "name",
+        "uscc",
+        "status",
+        "quota",
+        "plate_letter",
+        "unregistered_event_count",
+    ]
     list_filter = ["status"]
-    search_fields = ["code", "name"]
+    search_fields = ["code", "name", "uscc"]
     readonly_fields = ["provider_id", "unregistered_event_count"]
     filter_horizontal = ["members"]
 

@@ -24,6 +24,7 @@ from nuanxin.bikes.models import Bike, MaintenanceWorker, Operator, Spot, SpotVe
 from nuanxin.bikes.policy import bike_policy
 from nuanxin.core.demo import DemoContext
 from nuanxin.lib.plates import plate_make
+from nuanxin.lib.uscc import uscc_generate
 from nuanxin.orgs.models import District
 
 CITY_WEST, CITY_EAST, CITY_SOUTH, CITY_NORTH = 115.70, 115.86, 33.80, 33.90
@@ -33,6 +34,13 @@ OPERATORS = [
     ("hellobike", "哈啰单车", "H", 0.34, 8000),
     ("meituan", "美团单车", "M", 0.30, 7000),
 ]
+# Demo legal identities: the local branch each operator would register in Bozhou (fictional
+# codes with valid check characters, drawn from the seeded generator).
+OPERATOR_SEATS = {
+    "qingju": ("亳州市谯城区汤王大道 268 号", "王晓东"),
+    "hellobike": ("亳州市谯城区魏武大道 1066 号", "李建国"),
+    "meituan": ("亳州市谯城区希夷大道 88 号", "张海燕"),
+}
 EW_STREETS = [
     "魏武大道",
     "希夷大道",
@@ -243,6 +251,11 @@ def seed_operators(ctx: DemoContext, rng: random.Random) -> list[Operator]:
                 "provider_id": uuid.UUID(int=rng.getrandbits(128), version=4),
             },
         )
+        if not op.uscc:  # older demo databases: fill in without touching anything else
+            address, representative = OPERATOR_SEATS[code]
+            op.uscc = uscc_generate(random.Random(f"operator-{code}"), division="341602")
+            op.address, op.legal_representative = address, representative
+            op.save(update_fields=["uscc", "address", "legal_representative"])
         token = _token(ctx, op)
         ctx.operators.append(
             {

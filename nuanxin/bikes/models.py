@@ -4,9 +4,22 @@ import uuid
 from datetime import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from nuanxin.lib.uscc import USCCError, uscc_validate
+
+
+def validate_operator_uscc(value: str) -> None:
+    """Model-level check (admin, full_clean): GB 32100-2015 incl. both check characters."""
+    if not value:
+        return
+    try:
+        uscc_validate(value)
+    except USCCError as exc:
+        raise ValidationError(str(exc), code=exc.reason) from None
 
 
 class Operator(models.Model):
@@ -20,6 +33,12 @@ class Operator(models.Model):
     provider_id = models.UUIDField(_("MDS provider_id"), default=uuid.uuid4, unique=True)
     code = models.SlugField(_("代码"), max_length=32, unique=True)
     name = models.CharField(_("名称"), max_length=100)
+    # The legal identity a penalty decision names (当事人): GB 32100 code, seat, representative.
+    uscc = models.CharField(
+        _("统一社会信用代码"), max_length=18, blank=True, validators=[validate_operator_uscc]
+    )
+    address = models.CharField(_("住所"), max_length=200, blank=True)
+    legal_representative = models.CharField(_("法定代表人"), max_length=50, blank=True)
     status = models.CharField(
         _("状态"), max_length=16, choices=Status.choices, default=Status.ACTIVE
     )

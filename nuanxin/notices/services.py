@@ -31,7 +31,6 @@ def notice_number_for(*, pk: int, issued_at: datetime) -> str:
     return f"NX{timezone.localtime(issued_at):%Y%m%d}{pk:07d}"
 
 
-
 def _snapshot(n: Notice) -> dict[str, Any]:
     return {
         "status": n.status,
