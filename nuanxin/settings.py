@@ -138,7 +138,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 if envstr("DATABASE_REPLICA_URL"):
     DATABASES["replica"] = dj_database_url.parse(envstr("DATABASE_REPLICA_URL"))
-    DATABASE_ROUTERS = ["nuanxin.core.dbrouters.ReportsReplicaRouter"]
+# Report reads (dashboard, consistency report, heat maps) go to "replica" when it exists.
+DATABASE_ROUTERS = ["nuanxin.core.dbrouters.ReportsReplicaRouter"]
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

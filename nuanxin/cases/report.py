@@ -23,6 +23,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from nuanxin.cases.models import Case, CaseStatus
+from nuanxin.core.dbrouters import reports_on_replica
 
 LEVELS = ["none", "lighter", "general", "heavier"]
 # Cases whose outcome is settled enough to compare (decided, or closed without penalty).
@@ -184,6 +185,12 @@ def _ignored_complaints(
 
 
 def consistency_report(*, start: dt.date, end: dt.date, district_id: int | None = None) -> Report:
+    """Read from the reports replica when one is configured."""
+    with reports_on_replica():
+        return _consistency_report(start=start, end=end, district_id=district_id)
+
+
+def _consistency_report(*, start: dt.date, end: dt.date, district_id: int | None) -> Report:
     cases = list(_cases(start, end, district_id))
     officers: dict[int, GroupRow] = {}
     districts: dict[int, GroupRow] = {}

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
+from nuanxin.core.dbrouters import reports_on_replica
 from nuanxin.core.errors import DomainError
 from nuanxin.insight import h3agg
 from nuanxin.insight.sources import LAYERS, Points, SourceAbsent, Window, layer_labels
@@ -146,7 +147,13 @@ def load_points(q: HeatQuery) -> Points:
 
 
 def heatmap(q: HeatQuery) -> dict[str, Any]:
-    """Counts per H3 cell. An absent source is reported, never faked."""
+    """Counts per H3 cell, read from the reports replica when one is configured."""
+    with reports_on_replica():
+        return _heatmap(q)
+
+
+def _heatmap(q: HeatQuery) -> dict[str, Any]:
+    """An absent source is reported, never faked."""
     base: dict[str, Any] = {
         "layer": q.layer,
         "layer_label": layer_labels()[q.layer],
