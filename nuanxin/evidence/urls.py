@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from nuanxin.evidence import views
 
 app_name = "evidence"
-urlpatterns: list = []
+urlpatterns = [
+    path("staff/evidence/cases/<int:case_id>/", views.case_evidence, name="case"),
+    path("staff/evidence/<int:item_id>/", views.evidence_detail, name="detail"),
+    path("staff/evidence/<int:item_id>/verify/", views.evidence_check, name="verify"),
+    path("staff/evidence/<int:item_id>/file", views.evidence_file, name="file"),
+]
