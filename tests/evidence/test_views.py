@@ -231,3 +231,12 @@ def test_verify_reports_a_missing_file(
         .content.decode()
     )
     assert "核验不一致：存储文件缺失" in page
+
+
+def test_the_item_page_speaks_english(personas: Any, client_for: Any, linked_item: Any) -> None:
+    page = (
+        client_for(personas.officer_a)
+        .get(reverse("evidence:detail", args=[linked_item.pk]), HTTP_ACCEPT_LANGUAGE="en")
+        .content.decode()
+    )
+    assert "Verify integrity" in page and "Chain of custody" in page
