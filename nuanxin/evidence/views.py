@@ -148,9 +148,10 @@ def evidence_check(request: HttpRequest, item_id: int) -> HttpResponse:
 @require_GET
 def evidence_file(request: HttpRequest, item_id: int) -> FileResponse:
     """The stored file, never a media URL: every view or export is logged in custody."""
-    item = access_evidence(request.user, item_id)
+    user: Any = request.user  # access_evidence has checked the login and the role
+    item = access_evidence(user, item_id)
     export = request.GET.get("export") == "1"
-    handle = evidence_open(item=item, by=request.user, export=export, source_ip=client_ip(request))
+    handle = evidence_open(item=item, by=user, export=export, source_ip=client_ip(request))
     response = FileResponse(handle, content_type=item.mime_type, as_attachment=export)
     if export:
         extension = EXTENSIONS.get(item.mime_type, "bin")

@@ -234,9 +234,13 @@ def test_verify_reports_a_missing_file(
 
 
 def test_the_item_page_speaks_english(personas: Any, client_for: Any, linked_item: Any) -> None:
-    page = (
-        client_for(personas.officer_a)
-        .get(reverse("evidence:detail", args=[linked_item.pk]), HTTP_ACCEPT_LANGUAGE="en")
-        .content.decode()
-    )
+    from django.utils import translation
+
+    # The request activates English in this thread; restore it so later tests stay Chinese.
+    with translation.override(None):
+        page = (
+            client_for(personas.officer_a)
+            .get(reverse("evidence:detail", args=[linked_item.pk]), HTTP_ACCEPT_LANGUAGE="en")
+            .content.decode()
+        )
     assert "Verify integrity" in page and "Chain of custody" in page
