@@ -22,6 +22,17 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync 
 pytest_plugins = ["tests.case_fixtures"]
 
 
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """A request in English activates English for the thread and LocaleMiddleware does not
+    switch back: reset after every test so no test depends on the one before it."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @dataclass
 class Personas:
     bureau: Any
