@@ -150,3 +150,21 @@ def test_several_decisions_in_one_chunk_get_consecutive_numbers_and_chain_audit(
     call_command("audit_verify")
     assert penalty_documents_issue(due, budget_s=60) == 3
     assert set(PenaltyDecision.objects.values_list("status", flat=True)) == {"issued"}
+
+
+def test_operator_portal_says_decided_then_served(city, enforcement, personas, client_for):
+    violate(city.bike)
+    notice = Notice.objects.get(bike=city.bike)
+    assert penalties_issue_due(notice.due_at) == 1
+    decision = PenaltyDecision.objects.get(notice=notice)
+    client = client_for(personas.operator_admin)
+    page = client.get(f"/operator/notices/{notice.number}/").content.decode()
+    assert decision.number in page and "正在加盖电子印章" in page and "并电子送达" not in page
+    assert penalty_documents_issue(notice.due_at) == 1
+    page = client.get(f"/operator/notices/{notice.number}/").content.decode()
+    assert decision.number in page and "并电子送达" in page
+    assert client_for(personas.outsider).get(f"/operator/notices/{notice.number}/").status_code in (
+        302,
+        403,
+        404,
+    )
