@@ -35,6 +35,7 @@ import os
 import socket
 import time
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -89,7 +90,7 @@ def _is_postgres() -> bool:
 # --- Stage 1: issue ---------------------------------------------------------------------
 
 
-def _reserve_numbers(count: int, now: datetime) -> list[tuple[object, int, int, str]]:
+def _reserve_numbers(count: int, now: datetime) -> list[tuple[Any, int, int, str]]:
     """(bureau, year, serial, number) × count from the bureau's 罚决字 series, or [] if
     no bureau is configured yet (the document stage numbers those decisions later)."""
     from nuanxin.documents.services import number_allocate_range
