@@ -3,6 +3,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -83,6 +85,57 @@ def audit_record(
     event.save()
     AuditHead.objects.filter(id=1).update(last_seq=event.seq, last_hash=event.hash)
     return event
+
+
+@dataclass(frozen=True)
+class AuditItem:
+    """One row for `audit_record_many`."""
+
+    action: str
+    obj: models.Model
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+
+
+def audit_record_many(
+    *, items: Sequence[AuditItem], actor_label: str, batch_size: int = 500
+) -> int:
+    """Append many system rows to the chain with one head lock and bulk inserts.
+
+    Same rows, hashes and order as calling `audit_record` once per item (seq and prev_hash
+    chain through the list), for jobs that change hundreds of objects in one transaction.
+    Must run inside the caller's transaction: a rollback takes the rows and the head back.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit_record_many must be called inside the service's transaction")
+    if not items:
+        return 0
+    head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
+    seq, prev = head.last_seq, head.last_hash
+    at = timezone.now()
+    label = (actor_label or "system")[:150]
+    events = []
+    for item in items:
+        seq += 1
+        event = AuditEvent(
+            seq=seq,
+            at=at,
+            actor=None,
+            actor_label=label,
+            action=item.action,
+            object_type=item.obj._meta.label_lower,
+            object_id=str(item.obj.pk),
+            object_repr=str(item.obj)[:200],
+            before=_normalise(item.before),
+            after=_normalise(item.after),
+            source_ip=None,
+            prev_hash=prev,
+        )
+        event.hash = prev = audit_row_hash(event)
+        events.append(event)
+    AuditEvent.objects.bulk_create(events, batch_size=batch_size)
+    AuditHead.objects.filter(id=1).update(last_seq=seq, last_hash=prev)
+    return len(events)
 
 
 def snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:

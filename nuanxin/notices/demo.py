@@ -17,7 +17,7 @@ from nuanxin.compliance.models import ParkingCheck, Verdict
 from nuanxin.compliance.services import bikes_moved, parked_bikes_evaluate
 from nuanxin.core.demo import DemoContext
 from nuanxin.notices.models import Notice
-from nuanxin.notices.penalties import penalties_issue_due
+from nuanxin.notices.penalties import penalties_issue_due, penalty_documents_issue
 from nuanxin.notices.services import notice_open
 
 PER_OPERATOR = {"open": 3, "fixed": 3, "penalised": 2}
@@ -83,4 +83,5 @@ def seed(ctx: DemoContext) -> None:
                 )
             made[kind] += 1
     penalties_issue_due(now)
+    penalty_documents_issue(now, budget_s=120)
     ctx.say(f"notices: demo reminders {made}")

@@ -3,13 +3,12 @@ electronic service to the operator. Kept in one place so the penalty job stays s
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,7 +17,6 @@ from nuanxin.core.errors import DomainError
 from nuanxin.lib.env import envstr
 from nuanxin.notices.models import Notice, PenaltyDecision
 
-log = logging.getLogger(__name__)
 TAG_CODE = "shared_bike_parking"
 SYSTEM_USERNAME = "system-bike-enforcement"
 REMEDIES = {
@@ -47,7 +45,7 @@ def system_user() -> User:
     return user
 
 
-def _bureau() -> Any:
+def penalty_bureau() -> Any:
     from nuanxin.orgs.models import Bureau
 
     code = envstr("NOTICE_BUREAU_CODE")
@@ -82,31 +80,44 @@ def _facts(notice: Notice) -> str:
     }
 
 
-def prior_penalties(notice: Notice, months: int = 12) -> int:
-    since = notice.issued_at - timedelta(days=30 * months)
-    return PenaltyDecision.objects.filter(
-        operator_id=notice.operator_id, issued_at__gte=since
-    ).count()
+def prior_penalties(decision: PenaltyDecision, months: int = 12) -> int:
+    """The operator's decisions in the look-back window issued before this one (by issue
+    time, then id): the same answer whenever and by whichever worker the document is made."""
+    since = decision.issued_at - timedelta(days=30 * months)
+    return (
+        PenaltyDecision.objects.filter(operator_id=decision.operator_id, issued_at__gte=since)
+        .filter(
+            Q(issued_at__lt=decision.issued_at)
+            | Q(issued_at=decision.issued_at, pk__lt=decision.pk)
+        )
+        .count()
+    )
 
 
-def penalty_issue_documents(*, notice: Notice, decision: PenaltyDecision) -> Issued:
-    """Issue (sealed) and serve the decision document. Raises DomainError if it cannot."""
-    from nuanxin.deliveries.services import delivery_send
-    from nuanxin.documents.services import document_issue
+@dataclass
+class PreparedPenalty:
+    amount: Decimal
+    document: Any  # documents.services.PreparedDocument
+
+
+def penalty_prepare_documents(*, decision: PenaltyDecision) -> PreparedPenalty:
+    """Amount (discretion), context, rendered and sealed PDF under the decision's reserved
+    number. No writes and no locks: runs outside any transaction, in parallel workers.
+    Raises DomainError (or a key error) if it cannot."""
+    from nuanxin.documents.services import document_prepare
     from nuanxin.laws.discretion import discretion_propose
     from nuanxin.laws.selectors import tag_get
-    from nuanxin.violations.services_party import party_for_operator
 
-    bureau = _bureau()
-    if bureau is None:
-        raise DomainError("no_bureau", _("尚未配置执法机关。"))
+    notice = decision.notice
+    bureau = decision.bureau
+    if bureau is None or decision.number_serial is None or decision.number_year is None:
+        raise DomainError("no_number", _("处罚决定尚未取得文号。"))
     tag = tag_get(TAG_CODE)
     proposal = discretion_propose(
         tag=tag,
         party_kind="organisation",
-        facts={"prior_count_in_window": prior_penalties(notice), "harm": "minor"},
+        facts={"prior_count_in_window": prior_penalties(decision), "harm": "minor"},
     )
-    by = system_user()
     operator = notice.operator
     context = {
         "party_name": operator.name,
@@ -130,19 +141,28 @@ def penalty_issue_documents(*, notice: Notice, decision: PenaltyDecision) -> Iss
         "payment_deadline": _("收到本决定书之日起十五日内"),
         **REMEDIES,
     }
-    document = document_issue(
+    prepared = document_prepare(
         doc_type="penalty_decision",
         bureau=bureau,
         context=context,
         signers=[],
-        by=by,
-        subject=decision,
+        reserved=(decision.number_year, decision.number_serial, decision.number),
         party_name=operator.name,
         seal=True,
     )
-    party = party_for_operator(operator=operator, by=None)
+    return PreparedPenalty(amount=proposal.amount, document=prepared)
+
+
+def penalty_store_documents(*, decision: PenaltyDecision, prepared: PreparedPenalty) -> Issued:
+    """Inside the caller's transaction: store the sealed PDF and serve it."""
+    from nuanxin.deliveries.services import delivery_send
+    from nuanxin.documents.services import document_store
+    from nuanxin.violations.services_party import party_for_operator
+
+    document = document_store(prepared=prepared.document, by=system_user(), subject=decision)
+    party = party_for_operator(operator=decision.notice.operator, by=None)
     delivery = delivery_send(document=document, party=party, by=None)
-    return Issued(amount=proposal.amount, document=document, delivery=delivery, note="")
+    return Issued(amount=prepared.amount, document=document, delivery=delivery, note="")
 
 
 def _evidence_digest(notice: Notice) -> str:
@@ -157,36 +177,3 @@ def _evidence_digest(notice: Notice) -> str:
         default=str,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
-
-
-def penalty_try_documents(*, notice: Notice, decision: PenaltyDecision) -> bool:
-    """Inside the caller's transaction: issue and serve in a savepoint, or mark pending."""
-    try:
-        with transaction.atomic():
-            issued = penalty_issue_documents(notice=notice, decision=decision)
-    except Exception as exc:
-        if not isinstance(exc, DomainError | ImportError):
-            log.exception("penalty document for %s failed", notice.number)
-        decision.status = PenaltyDecision.Status.DOCUMENT_PENDING
-        decision.note = str(exc)[:500]
-        decision.save(update_fields=["status", "note"])
-        return False
-    decision.status = PenaltyDecision.Status.ISSUED
-    decision.amount = issued.amount
-    decision.document_id = issued.document.pk
-    decision.document_number = issued.document.number
-    decision.delivery_id = issued.delivery.pk if issued.delivery else None
-    decision.number = issued.document.number
-    decision.note = ""
-    decision.save(
-        update_fields=[
-            "status",
-            "amount",
-            "document_id",
-            "document_number",
-            "delivery_id",
-            "number",
-            "note",
-        ]
-    )
-    return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from nuanxin.core.jobs import register_job
-from nuanxin.notices.penalties import penalties_issue_due, penalty_documents_retry
+from nuanxin.notices.penalties import penalties_issue_due, penalty_documents_issue
 from nuanxin.notices.webhooks import webhooks_deliver_due
 
 
@@ -14,9 +14,9 @@ def run_penalties(now: datetime) -> int:
     return penalties_issue_due(now)
 
 
-@register_job("notices.penalty_documents", every_seconds=60.0)
+@register_job("notices.penalty_documents", every_seconds=1.0)
 def run_penalty_documents(now: datetime) -> int:
-    return penalty_documents_retry(now)
+    return penalty_documents_issue(now)
 
 
 @register_job("notices.webhooks", every_seconds=2.0)

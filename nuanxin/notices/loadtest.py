@@ -123,45 +123,89 @@ def _pct(values: list[float], p: float) -> float:
     return ordered[k]
 
 
-def notices_watch(*, timeout_s: float, poll_s: float = 0.1) -> dict[str, Any]:
-    """Poll until no due notice is open; record when each decision became visible."""
+def _documents_served() -> dict[str, int]:
+    from nuanxin.deliveries.models import Delivery
+    from nuanxin.documents.models import Document
+
+    numbers = list(
+        Document.objects.filter(doc_type="penalty_decision").values_list("number", flat=True)
+    )
+    return {
+        "documents": len(numbers),
+        "distinct_document_numbers": len(set(numbers)),
+        "deliveries": Delivery.objects.filter(document_number__in=numbers).count()
+        if len(numbers) < 30000
+        else -1,
+    }
+
+
+def _latency(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {}
+    return {
+        "n": len(values),
+        "p50": round(statistics.median(values), 3),
+        "p99": round(_pct(values, 99), 3),
+        "max": round(max(values), 3),
+    }
+
+
+def notices_watch(*, timeout_s: float, poll_s: float = 0.25) -> dict[str, Any]:
+    """Poll until every due notice has a sealed decision (or timeout); record when each
+    decision first became visible to a reader, and when its sealed document did."""
     due_of = dict(Notice.objects.filter(kind="violation").values_list("pk", "due_at"))
     seen: dict[int, datetime] = {}
+    sealed: dict[int, datetime] = {}
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         now = timezone.now()
-        for nid in PenaltyDecision.objects.exclude(notice_id__in=list(seen)).values_list(
-            "notice_id", flat=True
-        ):
-            seen[nid] = now
-        if len(seen) >= len(due_of):
+        for nid, status in PenaltyDecision.objects.values_list("notice_id", "status"):
+            seen.setdefault(nid, now)
+            if status == PenaltyDecision.Status.ISSUED:
+                sealed.setdefault(nid, now)
+        if len(sealed) >= len(due_of):
             break
         time.sleep(poll_s)
-    return notices_report(seen=seen)
+    return notices_report(seen=seen, sealed=sealed)
 
 
-def notices_report(*, seen: dict[int, datetime] | None = None) -> dict[str, Any]:
+def notices_report(
+    *, seen: dict[int, datetime] | None = None, sealed: dict[int, datetime] | None = None
+) -> dict[str, Any]:
     due_of = dict(Notice.objects.filter(kind="violation").values_list("pk", "due_at"))
-    decisions = list(PenaltyDecision.objects.values_list("notice_id", "issued_at", "status"))
+    decisions = list(
+        PenaltyDecision.objects.values_list(
+            "notice_id", "issued_at", "status", "sealed_at", "number_serial", "number"
+        )
+    )
     per_notice: dict[int, int] = {}
-    for nid, _at, _s in decisions:
+    for nid, *_rest in decisions:
         per_notice[nid] = per_notice.get(nid, 0) + 1
+    serials = sorted(d[4] for d in decisions if d[4] is not None)
     out: dict[str, Any] = {
         "notices": len(due_of),
         "open": Notice.objects.filter(status="open", kind="violation").count(),
         "decisions": len(decisions),
         "notices_with_decision": len(per_notice),
         "notices_with_two_or_more": sum(1 for v in per_notice.values() if v > 1),
+        "distinct_numbers": len({d[5] for d in decisions}),
+        # Reserved 罚决字 serials: gap-free means exactly 1..n (one series in a scratch DB).
+        "serials_gap_free": serials == list(range(1, len(serials) + 1)),
         "issued": sum(1 for d in decisions if d[2] == "issued"),
         "document_pending": sum(1 for d in decisions if d[2] == "document_pending"),
+        **_documents_served(),
     }
+    known = [d for d in decisions if d[0] in due_of]
+    out["decision_issued_at_s"] = _latency([(d[1] - due_of[d[0]]).total_seconds() for d in known])
+    out["sealed_at_s"] = _latency(
+        [(d[3] - due_of[d[0]]).total_seconds() for d in known if d[3] is not None]
+    )
     if seen:
-        lat = [(t - due_of[n]).total_seconds() for n, t in seen.items() if n in due_of]
-        out.update(
-            visible_latency_s={
-                "p50": round(statistics.median(lat), 3),
-                "p99": round(_pct(lat, 99), 3),
-                "max": round(max(lat), 3),
-            }
+        out["visible_latency_s"] = _latency(
+            [(t - due_of[n]).total_seconds() for n, t in seen.items() if n in due_of]
+        )
+    if sealed:
+        out["sealed_visible_latency_s"] = _latency(
+            [(t - due_of[n]).total_seconds() for n, t in sealed.items() if n in due_of]
         )
     return out

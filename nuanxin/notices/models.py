@@ -94,7 +94,13 @@ class Notice(models.Model):
 
 
 class PenaltyDecision(models.Model):
-    """The electronic penalty decision for one expired notice: exactly one per notice."""
+    """The electronic penalty decision for one expired notice: exactly one per notice.
+
+    Two stages. At the deadline the decision is *issued*: decided, numbered (its 罚决字
+    number is reserved from the bureau's series in the same transaction), recorded and
+    visible to the operator (`document_pending`). Then the document stage renders, seals
+    and serves the PDF under that number (`issued` = sealed and served).
+    """
 
     class Status(models.TextChoices):
         ISSUED = "issued", _("已签发并送达")
@@ -113,11 +119,27 @@ class PenaltyDecision(models.Model):
     issued_at = models.DateTimeField(_("签发时间"), default=timezone.now)
     issued_by = models.CharField(_("签发进程"), max_length=64, blank=True)
     note = models.TextField(_("说明"), blank=True)
+    # The number reserved for the document (bureau, year, serial of the 罚决字 series);
+    # empty only when no bureau was configured at the deadline.
+    bureau = models.ForeignKey(
+        "orgs.Bureau",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("执法机关"),
+    )
+    number_year = models.PositiveSmallIntegerField(_("文号年度"), null=True)
+    number_serial = models.PositiveIntegerField(_("文号序号"), null=True)
+    # Document stage: a worker's lease while it renders and seals, or the next retry.
+    document_not_before = models.DateTimeField(_("文书下次处理时间"), null=True, blank=True)
+    document_attempts = models.PositiveSmallIntegerField(_("文书尝试次数"), default=0)
+    sealed_at = models.DateTimeField(_("盖章送达时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("电子处罚决定")
         verbose_name_plural = _("电子处罚决定")
         ordering = ["-issued_at"]
+        indexes = [models.Index(fields=["status", "document_not_before"])]
 
     def __str__(self) -> str:
         return self.number

@@ -59,6 +59,24 @@ def webhook_enqueue(*, notice: Notice, event: str) -> WebhookDelivery | None:
     )
 
 
+def webhooks_enqueue_many(*, notices: list[Notice], event: str) -> int:
+    """`webhook_enqueue` for many notices at once (one INSERT per 500), same rows."""
+    now = timezone.now()
+    rows = [
+        WebhookDelivery(
+            notice=n,
+            operator=n.operator,
+            event=event,
+            payload=json.loads(json.dumps(notice_payload(n, event), cls=DjangoJSONEncoder)),
+            next_attempt_at=now,
+        )
+        for n in notices
+        if n.operator.webhook_url
+    ]
+    WebhookDelivery.objects.bulk_create(rows, batch_size=500)
+    return len(rows)
+
+
 def webhook_sign(secret: str, timestamp: str, body: bytes) -> str:
     mac = hmac.new(secret.encode("utf-8"), timestamp.encode("ascii") + b"." + body, hashlib.sha256)
     return "sha256=" + mac.hexdigest()

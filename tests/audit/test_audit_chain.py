@@ -85,3 +85,41 @@ def test_it_records_the_actor_and_ip(personas: object) -> None:
         )
     event.refresh_from_db()
     assert (event.actor_id, event.actor_label, event.source_ip) == (chief.pk, "chief", "10.1.2.3")
+
+
+@pytest.mark.django_db
+def test_bulk_rows_continue_the_chain_exactly_like_single_rows(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from nuanxin.audit.models import AuditHead
+    from nuanxin.audit.services import AuditItem, audit_record_many
+
+    _write(2)
+    head = AuditHead.objects.get(id=1)
+    items = [
+        AuditItem(action="test.bulk", obj=head, before={"n": i}, after={"name": "老王烧烤"})
+        for i in range(3)
+    ]
+    with transaction.atomic():
+        assert audit_record_many(items=items, actor_label="system:test") == 3
+    _write(1)
+    rows = list(AuditEvent.objects.order_by("seq"))
+    assert [r.seq for r in rows] == [1, 2, 3, 4, 5, 6]
+    assert [r.action for r in rows[2:5]] == ["test.bulk"] * 3
+    assert rows[3].before == {"n": 1} and rows[3].actor_label == "system:test"
+    call_command("audit_verify")
+    assert "intact: 6 rows" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_bulk_rows_roll_back_with_their_transaction() -> None:
+    from nuanxin.audit.models import AuditHead
+    from nuanxin.audit.services import AuditItem, audit_record_many
+
+    _write(1)
+    head = AuditHead.objects.get(id=1)
+    with pytest.raises(RuntimeError, match="boom"), transaction.atomic():
+        audit_record_many(items=[AuditItem(action="t", obj=head)], actor_label="system")
+        raise RuntimeError("boom")
+    assert AuditEvent.objects.count() == 1
+    assert AuditHead.objects.get(id=1).last_seq == 1

@@ -9,7 +9,7 @@ from django.db import connection, transaction
 
 from nuanxin.core.errors import DomainError
 from nuanxin.documents.models import DocumentCounter
-from nuanxin.documents.services import number_allocate
+from nuanxin.documents.services import number_allocate, number_allocate_range
 
 
 def test_it_numbers_per_agency_year_and_type(personas: Any) -> None:
@@ -22,6 +22,22 @@ def test_it_numbers_per_agency_year_and_type(personas: Any) -> None:
     assert number_allocate(bureau=bureau, doc_type="penalty_decision", year=2027)[0] == 1
     serial, number = number_allocate(bureau=bureau, doc_type="prior_notice", year=2026)
     assert (serial, number) == (1, "亳城管罚告字〔2026〕第000001号")
+
+
+def test_a_range_is_contiguous_and_continues_the_series(personas: Any) -> None:
+    bureau = personas.bureau
+    number_allocate(bureau=bureau, doc_type="penalty_decision", year=2026)
+    got = number_allocate_range(bureau=bureau, doc_type="penalty_decision", year=2026, count=3)
+    assert [s for s, _n in got] == [2, 3, 4]
+    assert got[-1][1] == "亳城管罚决字〔2026〕第000004号"
+    assert number_allocate(bureau=bureau, doc_type="penalty_decision", year=2026)[0] == 5
+    assert (
+        number_allocate_range(bureau=bureau, doc_type="penalty_decision", year=2026, count=0) == []
+    )
+    with pytest.raises(RuntimeError), transaction.atomic():
+        number_allocate_range(bureau=bureau, doc_type="penalty_decision", year=2026, count=500)
+        raise RuntimeError("rolled back")
+    assert number_allocate(bureau=bureau, doc_type="penalty_decision", year=2026)[0] == 6
 
 
 def test_a_rolled_back_issue_gives_its_number_back(personas: Any) -> None:

@@ -1,4 +1,5 @@
-"""Past the deadline: a sealed penalty decision, served electronically, linked to the notice."""
+"""Past the deadline: a numbered decision at once, then a sealed document served electronically,
+linked to the notice."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.conf import settings as django_settings
 from django.db import transaction
 
 from nuanxin.notices.models import Notice, PenaltyDecision
-from nuanxin.notices.penalties import penalties_issue_due, penalty_documents_retry
+from nuanxin.notices.penalties import penalties_issue_due, penalty_documents_issue
 from tests.notices.test_loop import violate
 
 
@@ -49,23 +50,35 @@ def enforcement(personas: Any, settings: Any, notices_keys_root: Path, tmp_path:
     return party
 
 
-def test_expired_notice_gets_a_sealed_served_decision(city, enforcement, personas):
+def test_expired_notice_gets_a_numbered_decision_then_a_sealed_served_document(
+    city, enforcement, personas
+):
     from nuanxin.deliveries.models import Delivery
-    from nuanxin.documents.models import Document
+    from nuanxin.documents.models import Document, DocumentCounter
     from nuanxin.documents.selectors import document_pdf_bytes
     from nuanxin.documents.signing import signing_backend
 
     violate(city.bike)
     notice = Notice.objects.get(bike=city.bike)
-    assert penalties_issue_due(notice.due_at + dt.timedelta(seconds=1)) == 1
+    now = notice.due_at + dt.timedelta(seconds=1)
+    assert penalties_issue_due(now) == 1
     notice.refresh_from_db()
     decision = PenaltyDecision.objects.get(notice=notice)
+    # Issued: decided, numbered from the bureau's 罚决字 series, visible; not sealed yet.
     assert notice.status == "penalised"
+    assert decision.status == "document_pending" and decision.document_id is None
+    assert decision.number.endswith(f"〔{decision.number_year}〕第000001号")
+    assert decision.number_serial == 1 and decision.bureau is not None
+    assert DocumentCounter.objects.get(doc_type="penalty_decision").last_serial == 1
+
+    assert penalty_documents_issue(now) == 1
+    decision.refresh_from_db()
     assert decision.status == "issued", decision.note
     assert decision.amount is not None and decision.amount >= 0
+    assert decision.sealed_at is not None and decision.sealed_at >= decision.issued_at
     document = Document.objects.get(pk=decision.document_id)
     assert document.doc_type == "penalty_decision" and document.sealed
-    assert decision.number == document.number
+    assert decision.number == document.number and document.serial == decision.number_serial
     statuses = signing_backend().validate(document_pdf_bytes(document))
     assert statuses[-1].field_name == "AgencySeal"
     assert all(s.intact and s.valid and s.trusted for s in statuses)
@@ -73,6 +86,10 @@ def test_expired_notice_gets_a_sealed_served_decision(city, enforcement, persona
     assert delivery.operator == personas.operator
     assert delivery.document_number == document.number
     assert delivery.served_at is not None  # portal service fixes the date of service
+    assert penalty_documents_issue(now + dt.timedelta(hours=1)) == 0  # nothing twice
+    assert Document.objects.filter(doc_type="penalty_decision").count() == 1
+    # The counter was not advanced again by the document: no gap in the series.
+    assert DocumentCounter.objects.get(doc_type="penalty_decision").last_serial == 1
 
 
 def test_missing_seal_key_leaves_one_pending_decision_that_is_completed_later(
@@ -83,9 +100,71 @@ def test_missing_seal_key_leaves_one_pending_decision_that_is_completed_later(
     settings.SIGNING_KEYS_DIR = tmp_path / "no-keys"
     assert penalties_issue_due(notice.due_at) == 1
     decision = PenaltyDecision.objects.get(notice=notice)
+    assert decision.status == "document_pending"
+    assert penalty_documents_issue(notice.due_at) == 0
+    decision.refresh_from_db()
     assert decision.status == "document_pending" and "密钥" in decision.note
+    assert decision.document_attempts == 1
     settings.SIGNING_KEYS_DIR = notices_keys_root
-    assert penalty_documents_retry(notice.due_at) == 1
+    # Retried after the back-off, not before.
+    assert penalty_documents_issue(notice.due_at + dt.timedelta(seconds=30)) == 0
+    assert penalty_documents_issue(notice.due_at + dt.timedelta(seconds=61)) == 1
     decision.refresh_from_db()
     assert decision.status == "issued" and decision.document_id
     assert PenaltyDecision.objects.count() == 1
+
+
+def test_decision_without_a_bureau_is_numbered_when_the_document_is_made(
+    city, personas, enforcement, monkeypatch
+):
+    violate(city.bike)
+    notice = Notice.objects.get(bike=city.bike)
+    monkeypatch.setenv("NOTICE_BUREAU_CODE", "no-such-bureau")
+    assert penalties_issue_due(notice.due_at) == 1
+    decision = PenaltyDecision.objects.get(notice=notice)
+    assert decision.number == f"{notice.number}-P" and decision.number_serial is None
+    assert penalty_documents_issue(notice.due_at) == 0  # still no bureau: stays pending
+    monkeypatch.delenv("NOTICE_BUREAU_CODE")
+    assert penalty_documents_issue(notice.due_at + dt.timedelta(seconds=61)) == 1
+    decision.refresh_from_db()
+    assert decision.status == "issued" and decision.number_serial == 1
+    assert decision.number == decision.document_number and decision.number.endswith("第000001号")
+
+
+def test_several_decisions_in_one_chunk_get_consecutive_numbers_and_chain_audit(
+    city, enforcement, personas
+):
+    from django.core.management import call_command
+
+    from nuanxin.audit.models import AuditEvent
+    from tests.compliance.factories import make_bike
+
+    bikes = [city.bike, make_bike(personas.operator), make_bike(personas.operator)]
+    for bike in bikes:
+        violate(bike)
+    due = max(Notice.objects.values_list("due_at", flat=True))
+    assert penalties_issue_due(due) == 3
+    serials = sorted(PenaltyDecision.objects.values_list("number_serial", flat=True))
+    assert serials == [1, 2, 3]
+    assert AuditEvent.objects.filter(action="notice.penalise").count() == 3
+    call_command("audit_verify")
+    assert penalty_documents_issue(due, budget_s=60) == 3
+    assert set(PenaltyDecision.objects.values_list("status", flat=True)) == {"issued"}
+
+
+def test_operator_portal_says_decided_then_served(city, enforcement, personas, client_for):
+    violate(city.bike)
+    notice = Notice.objects.get(bike=city.bike)
+    assert penalties_issue_due(notice.due_at) == 1
+    decision = PenaltyDecision.objects.get(notice=notice)
+    client = client_for(personas.operator_admin)
+    page = client.get(f"/operator/notices/{notice.number}/").content.decode()
+    assert decision.number in page and "正在加盖电子印章" in page and "并电子送达" not in page
+    assert penalty_documents_issue(notice.due_at) == 1
+    page = client.get(f"/operator/notices/{notice.number}/").content.decode()
+    assert decision.number in page and "并电子送达" in page
+    assert client_for(personas.outsider).get(f"/operator/notices/{notice.number}/").status_code in (
+        302,
+        403,
+        404,
+    )

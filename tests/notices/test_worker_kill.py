@@ -1,6 +1,7 @@
 """A real `manage.py worker` killed with SIGKILL mid-batch, then restarted, next to another
-worker: every expired notice still gets exactly one decision. SQLite always; PostgreSQL when
-run under `pg_virtualenv` (PGHOST set)."""
+worker: every expired notice still gets exactly one decision (issuing stage) and every
+decision exactly one sealed, served document (document stage). SQLite always; PostgreSQL
+when run under `pg_virtualenv` (PGHOST set)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-NOTICES = 120
+ISSUE_NOTICES = 3000  # many small chunks, so the kills land while chunks are being written
+SEAL_NOTICES = 40
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 def _env(tmp_path: Path, backend: str) -> dict[str, str]:
@@ -24,8 +27,10 @@ def _env(tmp_path: Path, backend: str) -> dict[str, str]:
         **os.environ,
         "NUANXIN_DEMO": "1",
         "NUANXIN_VAR_DIR": str(tmp_path / "var"),
-        "WORKER_POLL_SECONDS": "0.2",
-        "NOTICE_PENALTY_BATCH": "5",
+        "WORKER_POLL_SECONDS": "0.1",
+        "NOTICE_PENALTY_BATCH": "10",
+        "NOTICE_DOCUMENT_BATCH": "2",
+        "NOTICE_DOCUMENT_LEASE_SECONDS": "5",
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
     env.pop("DATABASE_URL", None)
@@ -60,11 +65,13 @@ def report(env: dict[str, str]) -> dict:
     return json.loads(manage(env, "notices_loadtest", "--report").strip().splitlines()[-1])
 
 
-def quick_counts(env: dict[str, str]) -> tuple[int, int]:
-    """(decisions, open notices), read straight from the database (a manage.py call is slow)."""
+def quick_counts(env: dict[str, str]) -> tuple[int, int, int]:
+    """(decisions, open notices, sealed decisions), straight from the database (a manage.py
+    call is slow)."""
     sql = (
         "SELECT (SELECT COUNT(*) FROM notices_penaltydecision),"
-        " (SELECT COUNT(*) FROM notices_notice WHERE status = 'open')"
+        " (SELECT COUNT(*) FROM notices_notice WHERE status = 'open'),"
+        " (SELECT COUNT(*) FROM notices_penaltydecision WHERE status = 'issued')"
     )
     if env.get("DATABASE_URL"):
         import psycopg
@@ -77,12 +84,12 @@ def quick_counts(env: dict[str, str]) -> tuple[int, int]:
         with sqlite3.connect(Path(env["NUANXIN_VAR_DIR"]) / "nuanxin.sqlite3", timeout=30) as c:
             row = c.execute(sql).fetchone()
     assert row is not None
-    return int(row[0]), int(row[1])
+    return int(row[0]), int(row[1]), int(row[2])
 
 
-def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
+def start_worker(env: dict[str, str], log: Path, *jobs: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "manage.py", "worker", "--only", "notices.penalties"],
+        [sys.executable, "manage.py", "worker", "--only", *jobs],
         cwd=settings.BASE_DIR,
         env=env,
         stdout=log.open("ab"),
@@ -90,40 +97,71 @@ def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
     )
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize(
-    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
-def test_worker_killed_mid_batch_and_restarted_gives_exactly_one_decision(tmp_path, backend):
-    env = _env(tmp_path, backend)
-    manage(env, "migrate", "-v0")
-    # The real e-penalty pipeline (render, seal, serve) makes each decision take a while,
-    # so the kill lands inside a batch transaction.
-    manage(env, "notices_loadtest", "--documents", "--create", str(NOTICES), "--due-in", "0")
+def run_with_kills(
+    env: dict[str, str], tmp_path: Path, jobs: list[str], kill_when: list[int], done_at: int
+) -> list[tuple[int, int, int]]:
+    """Two workers; SIGKILL worker 0 (no cleanup, mid-transaction or mid-render) each time
+    the progress count passes a mark while work remains, restart it, wait until done."""
     log = tmp_path / "workers.log"
-    workers = [start_worker(env, log), start_worker(env, log)]
-    killed_at = None
+    workers = [start_worker(env, log, *jobs), start_worker(env, log, *jobs)]
+    kills: list[tuple[int, int, int]] = []
+    marks = list(kill_when)
     try:
-        deadline = time.monotonic() + 600
+        deadline = time.monotonic() + 900
         while time.monotonic() < deadline:
-            decided, still_open = quick_counts(env)
-            if killed_at is None and decided >= 3:
-                workers[0].send_signal(signal.SIGKILL)  # no cleanup, mid-transaction
+            counts = quick_counts(env)
+            progress = counts[2] if "notices.penalty_documents" in jobs else counts[0]
+            if marks and progress >= marks[0] and progress < done_at:
+                marks.pop(0)
+                workers[0].send_signal(signal.SIGKILL)
                 workers[0].wait()
-                killed_at = {"decisions": decided, "open": still_open}
-                workers[0] = start_worker(env, log)
-            if still_open == 0:
+                kills.append(counts)
+                workers[0] = start_worker(env, log, *jobs)
+            if progress >= done_at:
                 break
-            time.sleep(0.2)
+            time.sleep(0.05)
     finally:
         for w in workers:
             w.terminate()
         for w in workers:
             w.wait(timeout=60)
+    return kills
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_issuing_worker_killed_mid_chunk_gives_exactly_one_numbered_decision(tmp_path, backend):
+    env = _env(tmp_path, backend)
+    manage(env, "migrate", "-v0")
+    manage(env, "notices_loadtest", "--documents", "--create", str(ISSUE_NOTICES), "--due-in", "0")
+    kills = run_with_kills(
+        env, tmp_path, ["notices.penalties"], [20, 600, 1500], done_at=ISSUE_NOTICES
+    )
     final = report(env)
-    assert killed_at is not None and killed_at["open"] > 0, "the kill came too late"
-    assert final["open"] == 0, log.read_text()[-3000:]
-    assert final["decisions"] == final["notices"] == final["notices_with_decision"] == NOTICES
+    assert kills and kills[0][1] > 0, "the kill came too late"
+    assert final["open"] == 0, (tmp_path / "workers.log").read_text()[-3000:]
+    assert final["decisions"] == final["notices"] == final["notices_with_decision"]
+    assert final["decisions"] == ISSUE_NOTICES
     assert final["notices_with_two_or_more"] == 0
-    assert final["issued"] == NOTICES  # every decision was sealed and served
+    # Rolled-back chunks gave their numbers back: 1..N, no gap, no duplicate.
+    assert final["serials_gap_free"] and final["distinct_numbers"] == ISSUE_NOTICES
+    assert "audit chain intact" in manage(env, "audit_verify")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_document_worker_killed_mid_render_gives_exactly_one_sealed_document(tmp_path, backend):
+    env = _env(tmp_path, backend)
+    manage(env, "migrate", "-v0")
+    manage(env, "notices_loadtest", "--documents", "--create", str(SEAL_NOTICES), "--due-in", "0")
+    jobs = ["notices.penalties", "notices.penalty_documents"]
+    kills = run_with_kills(env, tmp_path, jobs, [3, 15], done_at=SEAL_NOTICES)
+    final = report(env)
+    assert kills and kills[0][2] < SEAL_NOTICES, "the kill came too late"
+    assert final["open"] == 0
+    assert final["decisions"] == final["notices_with_decision"] == SEAL_NOTICES
+    assert final["notices_with_two_or_more"] == 0
+    assert final["issued"] == SEAL_NOTICES, (tmp_path / "workers.log").read_text()[-3000:]
+    assert final["documents"] == final["distinct_document_numbers"] == SEAL_NOTICES
+    assert final["deliveries"] == SEAL_NOTICES
     assert "audit chain intact" in manage(env, "audit_verify")
