@@ -1,9 +1,9 @@
 """Public scan page (/q/<token>) under load, beside a minimal Django view on the same server.
 
-uv run python bench/scan_page.py [--clients 64] [--seconds 10] [--workers 2] [--threads 4]
+uv run python bench/scan_page.py [--clients 64] [--seconds 12] [--workers 4] [--worker-class sync]
                                  [--port 8101] [--check]
 
-Production-style: gunicorn (gthread workers) with DEBUG off and a random SECRET_KEY, against
+Production-style: gunicorn (sync workers, 2 per core; see --worker-class) with DEBUG off and a random SECRET_KEY, against
 a throwaway SQLite database that this script migrates and seeds in its own NUANXIN_VAR_DIR
 (never your var/). The load generator is wrk (Debian package `wrk`, C, ~2 threads) keeping
 `--clients` persistent HTTP/1.1 connections busy (closed loop) against 127.0.0.1 only; each
@@ -310,8 +310,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=12.0, help="per target, all rounds")
     parser.add_argument("--rounds", type=int, default=4, help="alternating rounds per target")
     parser.add_argument("--warmup", type=float, default=2.0)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    # Sync workers, 2 per core: each takes the next connection from one FIFO accept queue, so
+    # waiting is shared fairly. gthread workers keep their keep-alive connections, and an
+    # uneven split of the 64 connections between workers put p99 at 150-230 ms (same run,
+    # idle machine) where sync gave 33-44 ms. Production sits behind nginx (docs/deploy.md),
+    # which buffers slow clients, the setting gunicorn's sync workers are designed for.
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--worker-class", default="sync", help="gunicorn worker class")
     parser.add_argument("--port", type=int, default=8101)
     parser.add_argument("--merchants", type=int, default=50)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
@@ -385,7 +391,7 @@ def main() -> None:
                 "--workers",
                 str(args.workers),
                 "--worker-class",
-                "gthread",
+                args.worker_class,
                 "--threads",
                 str(args.threads),
                 "--keep-alive",
@@ -410,7 +416,7 @@ def main() -> None:
         wait_ready(args.port, args.wait)
         scan_paths = [f"/q/{t}" for t in tokens]
         print(
-            f"gunicorn gthread {args.workers} workers x {args.threads} threads on 127.0.0.1:{args.port}; "
+            f"gunicorn {args.worker_class} {args.workers} workers x {args.threads} threads on 127.0.0.1:{args.port}; "
             f"{args.clients} clients, {args.seconds:.0f}s per target in {args.rounds} alternating "
             f"rounds after {args.warmup:.0f}s warm-up; client: {args.client}"
         )
@@ -447,7 +453,7 @@ def main() -> None:
             sys.exit(1)
     finally:
         if server is not None:
-            os.killpg(server.pid, signal.SIGQUIT)  # quick shutdown; keep-alive clients are gone
+            os.killpg(server.pid, signal.SIGTERM)  # graceful: no request is cut mid-way
             try:
                 server.wait(timeout=10)
             except subprocess.TimeoutExpired:

@@ -6,11 +6,13 @@ from django.urls import include, path
 from nuanxin.api import api
 
 # Each app's urls.py owns its own path prefixes (documented in docs/architecture.md).
+# The two hottest public paths come first (URL resolution tries includes in order, and each
+# miss costs): door-code scans (/q/…, every plate in the city) and MDS ingest (/mds/…).
+HOT_APP_URLS = ["doorcodes", "mds"]
 APP_URLS = [
     "core",
     "accounts",
     "merchants",
-    "doorcodes",
     "feedback",
     "credit",
     "laws",
@@ -20,7 +22,6 @@ APP_URLS = [
     "deliveries",
     "cases",
     "bikes",
-    "mds",
     "compliance",
     "notices",
     "opcredit",
@@ -29,6 +30,7 @@ APP_URLS = [
 ]
 
 urlpatterns: list = [
+    *[path("", include(f"nuanxin.{app}.urls")) for app in HOT_APP_URLS],
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
