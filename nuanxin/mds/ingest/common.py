@@ -1,0 +1,310 @@
+"""MDS Agency ingest: events, telemetry, trips. The hot path of the bikes platform.
+
+One request = one batch (≤ max_batch_items). For each batch:
+1. every item is checked in Python (nuanxin.mds.validate), duplicates within the batch refused;
+2. one query resolves all device_ids, one query finds ids already stored (idempotency);
+3. accepted rows are inserted with executemany, the bikes' latest state is advanced only where the
+   item is newer (out-of-order events never roll state back), refusals for unregistered bikes are
+   counted, and one audit row records the batch — all in one transaction;
+4. after commit, parked / moved observations go to the compliance engine (nuanxin.compliance.hooks).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import shapely
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+from shapely.geometry import shape
+
+from nuanxin.audit.services import audit_record
+from nuanxin.bikes.models import Bike, Operator
+from nuanxin.bikes.policy import bike_policy
+from nuanxin.compliance import hooks
+from nuanxin.lib.env import envbool
+from nuanxin.mds import validate as v
+from nuanxin.mds.fastdb import RawJson, adapter, bulk_execute, json_text
+from nuanxin.orgs.models import Bureau
+
+log = logging.getLogger(__name__)
+
+PARKED_EVENT_TYPES = frozenset(["trip_end", "provider_drop_off"])
+MOVED_EVENT_TYPES = (
+    "trip_start",
+    "compliance_pick_up",
+    "rebalance_pick_up",
+    "maintenance_pick_up",
+    "agency_pick_up",
+    "reservation_start",
+    "decommissioned",
+)
+
+
+class BatchRefused(Exception):
+    """The whole request is refused (nothing stored): MDS error object, HTTP 400/413."""
+
+    def __init__(self, status: int, error: str, description: str, details: list[str]) -> None:
+        super().__init__(description)
+        self.status = status
+        self.error = error
+        self.description = description
+        self.details = details
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "error": self.error,
+            "error_description": self.description,
+            "error_details": self.details,
+        }
+
+
+@dataclass
+class BulkResult:
+    total: int
+    success: int = 0
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    stored: int = 0
+    items: list[Any] | None = None  # newly stored (success also counts idempotent repeats)
+
+    def add_failure(self, item: Any, exc: v.ItemError) -> None:
+        self.failures.append(
+            {
+                "item": item,
+                "error": exc.error,
+                "error_description": exc.description,
+                "error_details": exc.details,
+            }
+        )
+
+    @property
+    def status(self) -> int:
+        """201 when anything was written or nothing failed; else 404 (all unregistered) or 400."""
+        if self.success or not self.failures:
+            return 201
+        if all(f["error"] == "unregistered" for f in self.failures):
+            return 404
+        return 400
+
+    def body(self, items: list[Any] | None = None) -> dict[str, Any]:
+        """`items` (the request's list) orders the failures as the items were sent."""
+        failures = self.failures
+        if items is not None and len(failures) > 1:
+            position = {id(item): i for i, item in enumerate(items)}
+            failures = sorted(failures, key=lambda f: position.get(id(f["item"]), 0))
+        return {"success": self.success, "total": self.total, "failures": failures}
+
+    def ordered_body(self) -> dict[str, Any]:
+        return self.body(self.items)
+
+
+# --- shared steps (events, telemetry and trips modules use them) -------------------------------------------------------------------------
+
+
+def operator_prepare(operator: Operator) -> None:
+    operator.provider_id_text = str(operator.provider_id)  # type: ignore[attr-defined]
+
+
+_TYPES_JSON: dict[tuple[str, ...], RawJson] = {}
+
+
+def types_json(types: list[str]) -> RawJson:
+    key = tuple(types)
+    found = _TYPES_JSON.get(key)
+    if found is None:
+        found = _TYPES_JSON[key] = RawJson(json_text(list(key)))
+    return found
+
+
+def extras_json(item: dict, known: frozenset[str]) -> RawJson:
+    more = v.extras(item, known)
+    return RawJson(json_text(more) if more else "{}")
+
+
+def batch_check(items: Any) -> list[Any]:
+    if not isinstance(items, list):
+        raise BatchRefused(
+            400, "bad_param", _("请求体必须是 JSON 数组。"), ["body: expected an array"]
+        )
+    limit = bike_policy().max_batch_items
+    if not items:
+        raise BatchRefused(400, "missing_param", _("批次为空。"), ["body: empty array"])
+    if len(items) > limit:
+        raise BatchRefused(
+            413,
+            "bad_param",
+            _("单批最多 %(max)d 条，本批 %(n)d 条，整批未处理。") % {"max": limit, "n": len(items)},
+            [f"body: {len(items)} items > {limit}"],
+        )
+    return items
+
+
+class CityBoundary:
+    """Prepared bureau boundary; vectorised point-in-city for a whole batch."""
+
+    _cache: tuple[str, Any] | None = None
+
+    @classmethod
+    def geometry(cls) -> Any:
+        boundary = Bureau.objects.exclude(boundary=None).values_list("boundary", flat=True).first()
+        if boundary is None:
+            return None
+        key = repr(boundary)
+        if cls._cache is None or cls._cache[0] != key:
+            geom = shape(boundary)
+            shapely.prepare(geom)
+            cls._cache = (key, geom)
+        return cls._cache[1]
+
+    @classmethod
+    def inside(cls, lats: list[float], lngs: list[float]) -> list[bool]:
+        geom = cls.geometry()
+        if geom is None or not lats:
+            return [True] * len(lats)
+        return list(shapely.contains_xy(geom, np.asarray(lngs), np.asarray(lats)))
+
+
+def select_by_uuid(sql: str, ids: list[uuid.UUID]) -> list[tuple]:
+    """Run `sql` (with one `IN (%s)` for the ids) in chunks; first column back as a UUID."""
+    out: list[tuple] = []
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        to_db = adapter("uuid")
+        params = [to_db(i) for i in chunk]
+        with connection.cursor() as cursor:
+            cursor.execute(sql % ", ".join(["%s"] * len(chunk)), params)
+            rows = cursor.fetchall()
+        out.extend((r[0] if isinstance(r[0], uuid.UUID) else uuid.UUID(r[0]), *r[1:]) for r in rows)
+    return out
+
+
+def devices_resolve(device_ids: set[uuid.UUID]) -> dict[uuid.UUID, tuple[int, int, str]]:
+    """One query: device_id → (bike id, operator id, current vehicle_state)."""
+    if not device_ids:
+        return {}
+    rows = select_by_uuid(
+        f"SELECT device_id, id, operator_id, vehicle_state FROM {Bike._meta.db_table} "
+        "WHERE device_id IN (%s)",
+        list(device_ids),
+    )
+    return {d: (pk, op, state) for d, pk, op, state in rows}
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def latest_allowed_ms() -> int:
+    return now_ms() + bike_policy().clock_skew_tolerance_seconds * 1000
+
+
+def unregistered_error(item: Any) -> v.ItemError:
+    return v.ItemError(
+        "unregistered", _("该 device_id 未登记。请先通过 POST /vehicles 登记。"), ["device_id"]
+    )
+
+
+def not_yours_error(item: Any) -> v.ItemError:
+    return v.ItemError(
+        "unregistered",
+        _("该 device_id 不属于本企业，只能上报本企业登记的车辆。"),
+        ["device_id: registered to another provider"],
+    )
+
+
+def duplicate_error(key: str) -> v.ItemError:
+    return v.ItemError("bad_param", _("%(field)s 在本批次中重复。") % {"field": key}, [key])
+
+
+def foreign_id_error(key: str) -> v.ItemError:
+    return v.ItemError("bad_param", _("%(field)s 已被其他运营企业使用。") % {"field": key}, [key])
+
+
+def outside_error(key: str) -> v.ItemError:
+    return v.ItemError(
+        "bad_param", _("位置不在本市管辖范围内。"), [f"{key}: outside the city boundary"]
+    )
+
+
+def provider_check(item: dict, operator: Operator) -> None:
+    if item.get("provider_id") == operator.provider_id_text:  # type: ignore[attr-defined]
+        return
+    provider = v.as_uuid(item, "provider_id")
+    if provider != operator.provider_id:
+        raise v.bad("provider_id", _("provider_id 与令牌所属运营企业不符。"))
+
+
+def split_known(
+    *,
+    operator: Operator,
+    parsed: list[tuple[int, Any, Any]],
+    result: BulkResult,
+    device_of: Any,
+) -> tuple[list[tuple[int, Any, Any, tuple[int, int, str]]], Counter]:
+    """Resolve device_ids: accept own bikes, refuse unregistered (counted) and others' bikes."""
+    devices = devices_resolve({device_of(p) for _i, _item, p in parsed})
+    known = []
+    unregistered: Counter = Counter()
+    for index, item, p in parsed:
+        bike = devices.get(device_of(p))
+        if bike is None:
+            unregistered[device_of(p)] += 1
+            result.add_failure(item, unregistered_error(item))
+        elif bike[1] != operator.pk:
+            result.add_failure(item, not_yours_error(item))
+        else:
+            known.append((index, item, p, bike))
+    return known, unregistered
+
+
+def existing_ids(model: type, key: str, ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    if not ids:
+        return {}
+    table = model._meta.db_table  # type: ignore[attr-defined]
+    rows = select_by_uuid(f"SELECT {key}, operator_id FROM {table} WHERE {key} IN (%s)", ids)
+    return dict(rows)  # type: ignore[arg-type]
+
+
+def call_hooks(parked: list[hooks.ParkedObservation], moved: list[hooks.MovedObservation]) -> None:
+    try:
+        with transaction.atomic():  # one commit for the batch's whole evaluation
+            if moved:
+                hooks.bikes_moved(observations=moved)
+            if parked:
+                hooks.parked_bikes_evaluate(observations=parked)
+    except Exception:  # the batch is committed; evaluation can be replayed from stored rows
+        log.exception("compliance evaluation failed after ingest")
+
+
+def evaluation_enabled() -> bool:
+    """MDS_INGEST_EVALUATE=0 stores without evaluating (bulk back-fills, benchmarks)."""
+    return envbool("MDS_INGEST_EVALUATE", True)
+
+
+def advance_position(pos_params: list[tuple]) -> None:
+    bulk_execute(
+        f"UPDATE {Bike._meta.db_table} SET lat = %s, lng = %s, accuracy_m = %s, position_at = %s "
+        "WHERE id = %s AND (position_at IS NULL OR position_at < %s)",
+        pos_params,
+    )
+
+
+def batch_audit(operator: Operator, action: str, result: BulkResult) -> None:
+    audit_record(
+        actor=None,
+        actor_label=f"operator:{operator.code}",
+        action=action,
+        obj=operator,
+        after={
+            "total": result.total,
+            "success": result.success,
+            "stored": result.stored,
+            "failures": len(result.failures),
+        },
+    )

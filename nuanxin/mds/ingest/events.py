@@ -1,0 +1,243 @@
+"""MDS Agency events ingest: validate, store, advance bike state, hand parked and moved
+bikes to the compliance engine (see common.py for the batch contract)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from nuanxin.bikes.models import Bike, Operator
+from nuanxin.bikes.services import unregistered_record
+from nuanxin.compliance import hooks
+from nuanxin.mds import validate as v
+from nuanxin.mds.fastdb import RawJson, adapter, bulk_execute, bulk_insert
+from nuanxin.mds.ingest.common import (
+    MOVED_EVENT_TYPES,
+    PARKED_EVENT_TYPES,
+    BulkResult,
+    CityBoundary,
+    advance_position,
+    batch_audit,
+    batch_check,
+    call_hooks,
+    duplicate_error,
+    evaluation_enabled,
+    existing_ids,
+    extras_json,
+    foreign_id_error,
+    latest_allowed_ms,
+    operator_prepare,
+    outside_error,
+    provider_check,
+    split_known,
+    types_json,
+)
+from nuanxin.mds.models import MdsEvent
+
+# --- events --------------------------------------------------------------------------------
+
+
+def events_ingest(*, operator: Operator, items: Any, evaluate: bool | None = None) -> BulkResult:
+    items = batch_check(items)
+    operator_prepare(operator)
+    if evaluate is None:
+        evaluate = evaluation_enabled()
+    result = BulkResult(total=len(items), items=items)
+    max_ms = latest_allowed_ms()
+    parsed: list[tuple[int, Any, tuple]] = []
+    seen: set[uuid.UUID] = set()
+    for index, item in enumerate(items):
+        try:
+            if not isinstance(item, dict):
+                raise v.bad("item", _("每一项必须是 JSON 对象。"))
+            event_id = v.as_uuid(item, "event_id")
+            device_id = v.as_uuid(item, "device_id")
+            provider_check(item, operator)
+            state = v.as_state(item)
+            types = v.as_event_types(item, state)
+            _ms, at = v.as_timestamp(item, "timestamp", max_ms=max_ms)  # type: ignore[misc]
+            pub = v.as_timestamp(item, "publication_time", max_ms=max_ms, required=False)
+            has_geos = bool(item.get("event_geographies"))
+            loc = v.as_location(item, "location", required=not has_geos)
+            battery = v.as_percent(item, "battery_percent")
+            trip_ids = v.as_uuid_list(item, "trip_ids")
+            ticket = item.get("associated_ticket") or ""
+            if not isinstance(ticket, str):
+                raise v.bad("associated_ticket", _("associated_ticket 必须是字符串。"))
+            beacons = v.as_beacons(item)
+            if event_id in seen:
+                raise duplicate_error("event_id")
+            seen.add(event_id)  # type: ignore[arg-type]
+        except v.ItemError as exc:
+            result.add_failure(item, exc)
+            continue
+        lat, lng, acc = loc if loc else (None, None, None)
+        parsed.append(
+            (
+                index,
+                item,
+                (
+                    event_id,
+                    device_id,
+                    state,
+                    types,
+                    at,
+                    pub[1] if pub else None,
+                    lat,
+                    lng,
+                    acc,
+                    battery,
+                    trip_ids,
+                    ticket[:64],
+                    beacons,
+                ),
+            )
+        )
+    with_loc = [(i, p) for i, (_x, _it, p) in enumerate(parsed) if p[6] is not None]
+    inside = CityBoundary.inside([p[6] for _i, p in with_loc], [p[7] for _i, p in with_loc])
+    outside = {i for (i, _p), ok in zip(with_loc, inside, strict=True) if not ok}
+    kept = []
+    for i, row in enumerate(parsed):
+        if i in outside:
+            result.add_failure(row[1], outside_error("location"))
+        else:
+            kept.append(row)
+
+    known, unregistered = split_known(
+        operator=operator, parsed=kept, result=result, device_of=lambda p: p[1]
+    )
+    received = datetime.now(UTC)
+    existing = existing_ids(MdsEvent, "event_id", [p[0] for _i, _it, p, _b in known])
+    rows: list[tuple] = []
+    latest: dict[int, tuple] = {}
+    parked: list[hooks.ParkedObservation] = []
+    moved: list[hooks.MovedObservation] = []
+    for _index, item, p, bike in known:
+        owner = existing.get(p[0])
+        if owner is not None:
+            if owner == operator.pk:
+                result.success += 1  # idempotent repeat: already stored, nothing to do
+            else:
+                result.add_failure(item, foreign_id_error("event_id"))
+            continue
+        (
+            event_id,
+            _dev,
+            state,
+            types,
+            at,
+            pub,
+            lat,
+            lng,
+            acc,
+            battery,
+            trip_ids,
+            ticket,
+            beacons,
+        ) = p
+        bike_id = bike[0]
+        rows.append(
+            (
+                event_id,
+                operator.pk,
+                bike_id,
+                state,
+                types_json(types),
+                at,
+                pub,
+                lat,
+                lng,
+                acc,
+                battery,
+                RawJson(v.uuid_list_json(trip_ids)),
+                ticket,
+                beacons,
+                received,
+                extras_json(item, v.EVENT_KEYS),
+            )
+        )
+        best = latest.get(bike_id)
+        if best is None or at > best[2]:
+            latest[bike_id] = (state, types, at, lat, lng, acc, battery)
+        if evaluate:
+            if lat is not None and (state == "available" or PARKED_EVENT_TYPES.intersection(types)):
+                parked.append(
+                    hooks.ParkedObservation(
+                        bike_id=bike_id,
+                        operator_id=operator.pk,
+                        at=at,
+                        lat=lat,
+                        lng=lng,
+                        accuracy_m=acc,
+                        source="event",
+                        source_id=str(event_id),
+                        beacon_ids=tuple(beacons),
+                    )
+                )
+            reason = next((t for t in MOVED_EVENT_TYPES if t in types), None)
+            if reason is None and state in ("on_trip", "removed", "reserved"):
+                reason = state
+            if reason:
+                moved.append(
+                    hooks.MovedObservation(
+                        bike_id=bike_id,
+                        operator_id=operator.pk,
+                        at=at,
+                        reason=reason,
+                        source_id=str(event_id),
+                    )
+                )
+    result.success += len(rows)
+    result.stored = len(rows)
+    with transaction.atomic():
+        bulk_insert(
+            MdsEvent,
+            [
+                "event_id",
+                "operator",
+                "bike",
+                "vehicle_state",
+                "event_types",
+                "timestamp",
+                "publication_time",
+                "lat",
+                "lng",
+                "accuracy_m",
+                "battery_percent",
+                "trip_ids",
+                "associated_ticket",
+                "beacon_ids",
+                "received_at",
+                "payload",
+            ],
+            rows,
+        )
+        advance_state(latest)
+        unregistered_record(operator=operator, device_ids=dict(unregistered))
+        batch_audit(operator, "mds.events_ingest", result)
+    if evaluate:
+        transaction.on_commit(lambda: call_hooks(parked, moved))
+    return result
+
+
+def advance_state(latest: dict[int, tuple]) -> None:
+    """Move each bike to its newest state; rows already newer (out-of-order input) are kept."""
+    table = Bike._meta.db_table
+    state_params, pos_params = [], []
+    to_ts, to_json = adapter("datetime"), adapter("json")
+    for bike_id, (state, types, at, lat, lng, acc, battery) in latest.items():
+        ts = to_ts(at)
+        state_params.append((state, to_json(types_json(types)), ts, battery, bike_id, ts))
+        if lat is not None:
+            pos_params.append((lat, lng, acc, ts, bike_id, ts))
+    bulk_execute(
+        f"UPDATE {table} SET vehicle_state = %s, last_event_types = %s, state_at = %s, "
+        "battery_percent = COALESCE(%s, battery_percent) "
+        "WHERE id = %s AND (state_at IS NULL OR state_at < %s)",
+        state_params,
+    )
+    advance_position(pos_params)

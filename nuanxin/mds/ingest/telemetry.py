@@ -1,0 +1,263 @@
+"""MDS Agency telemetry and trips ingest (see common.py for the batch contract)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from nuanxin.bikes.models import Operator
+from nuanxin.bikes.services import unregistered_record
+from nuanxin.compliance import hooks
+from nuanxin.mds import validate as v
+from nuanxin.mds.fastdb import adapter, bulk_insert
+from nuanxin.mds.ingest.common import (
+    BulkResult,
+    CityBoundary,
+    advance_position,
+    batch_audit,
+    batch_check,
+    call_hooks,
+    duplicate_error,
+    evaluation_enabled,
+    existing_ids,
+    extras_json,
+    foreign_id_error,
+    latest_allowed_ms,
+    operator_prepare,
+    outside_error,
+    provider_check,
+    split_known,
+)
+from nuanxin.mds.models import Telemetry, Trip
+
+# --- telemetry -----------------------------------------------------------------------------
+
+
+def telemetry_ingest(*, operator: Operator, items: Any, evaluate: bool | None = None) -> BulkResult:
+    items = batch_check(items)
+    operator_prepare(operator)
+    if evaluate is None:
+        evaluate = evaluation_enabled()
+    result = BulkResult(total=len(items), items=items)
+    max_ms = latest_allowed_ms()
+    parsed: list[tuple[int, Any, tuple]] = []
+    seen: set[uuid.UUID] = set()
+    for index, item in enumerate(items):
+        try:
+            if not isinstance(item, dict):
+                raise v.bad("item", _("每一项必须是 JSON 对象。"))
+            tid = v.as_uuid(item, "telemetry_id")
+            device_id = v.as_uuid(item, "device_id")
+            provider_check(item, operator)
+            _ms, at = v.as_timestamp(item, "timestamp", max_ms=max_ms)  # type: ignore[misc]
+            lat, lng, acc = v.as_location(item, "location", required=True)  # type: ignore[misc]
+            trip_ids = (
+                v.as_uuid_list(item, "trip_ids") if item.get("trip_ids") is not None else None
+            )
+            journey = v.as_uuid(item, "journey_id", required=False)
+            battery = v.as_percent(item, "battery_percent")
+            speed = item.get("location", {}).get("speed")
+            if speed is not None:
+                speed = v.as_number(speed, "location.speed", 0, 1000)
+            beacons = v.as_beacons(item)
+            if tid in seen:
+                raise duplicate_error("telemetry_id")
+            seen.add(tid)  # type: ignore[arg-type]
+        except v.ItemError as exc:
+            result.add_failure(item, exc)
+            continue
+        parsed.append(
+            (
+                index,
+                item,
+                (tid, device_id, at, lat, lng, acc, speed, battery, trip_ids, journey, beacons),
+            )
+        )
+    inside = CityBoundary.inside([p[3] for _i, _it, p in parsed], [p[4] for _i, _it, p in parsed])
+    kept = []
+    for row, ok in zip(parsed, inside, strict=True):
+        if ok:
+            kept.append(row)
+        else:
+            result.add_failure(row[1], outside_error("location"))
+    known, unregistered = split_known(
+        operator=operator, parsed=kept, result=result, device_of=lambda p: p[1]
+    )
+    received = datetime.now(UTC)
+    existing = existing_ids(Telemetry, "telemetry_id", [p[0] for _i, _it, p, _b in known])
+    rows: list[tuple] = []
+    latest: dict[int, tuple] = {}
+    parked: list[hooks.ParkedObservation] = []
+    for _index, item, p, bike in known:
+        owner = existing.get(p[0])
+        if owner is not None:
+            if owner == operator.pk:
+                result.success += 1
+            else:
+                result.add_failure(item, foreign_id_error("telemetry_id"))
+            continue
+        tid, _dev, at, lat, lng, acc, speed, battery, trip_ids, journey, beacons = p
+        bike_id, _op, state = bike
+        rows.append(
+            (
+                tid,
+                operator.pk,
+                bike_id,
+                at,
+                lat,
+                lng,
+                acc,
+                speed,
+                battery,
+                trip_ids,
+                journey,
+                beacons,
+                received,
+                extras_json(item, v.TELEMETRY_KEYS),
+            )
+        )
+        best = latest.get(bike_id)
+        if best is None or at > best[3]:
+            latest[bike_id] = (lat, lng, acc, at)
+        if evaluate and not trip_ids and state == "available":
+            parked.append(
+                hooks.ParkedObservation(
+                    bike_id=bike_id,
+                    operator_id=operator.pk,
+                    at=at,
+                    lat=lat,
+                    lng=lng,
+                    accuracy_m=acc,
+                    source="telemetry",
+                    source_id=str(tid),
+                    beacon_ids=tuple(beacons),
+                )
+            )
+    result.success += len(rows)
+    result.stored = len(rows)
+    with transaction.atomic():
+        bulk_insert(
+            Telemetry,
+            [
+                "telemetry_id",
+                "operator",
+                "bike",
+                "timestamp",
+                "lat",
+                "lng",
+                "accuracy_m",
+                "speed",
+                "battery_percent",
+                "trip_ids",
+                "journey_id",
+                "beacon_ids",
+                "received_at",
+                "payload",
+            ],
+            rows,
+        )
+        to_ts = adapter("datetime")
+        advance_position(
+            [
+                (lat, lng, acc, to_ts(at), bike_id, to_ts(at))
+                for bike_id, (lat, lng, acc, at) in latest.items()
+            ]
+        )
+        unregistered_record(operator=operator, device_ids=dict(unregistered))
+        batch_audit(operator, "mds.telemetry_ingest", result)
+    if evaluate:
+        transaction.on_commit(lambda: call_hooks(parked, []))
+    return result
+
+
+# --- trips ---------------------------------------------------------------------------------
+
+
+def trips_ingest(*, operator: Operator, items: Any) -> BulkResult:
+    items = batch_check(items)
+    operator_prepare(operator)
+    result = BulkResult(total=len(items), items=items)
+    max_ms = latest_allowed_ms()
+    parsed: list[tuple[int, Any, tuple]] = []
+    seen: set[uuid.UUID] = set()
+    for index, item in enumerate(items):
+        try:
+            if not isinstance(item, dict):
+                raise v.bad("item", _("每一项必须是 JSON 对象。"))
+            trip_id = v.as_uuid(item, "trip_id")
+            device_id = v.as_uuid(item, "device_id")
+            provider_check(item, operator)
+            s_ms, start = v.as_timestamp(item, "start_time", max_ms=max_ms)  # type: ignore[misc]
+            e_ms, end = v.as_timestamp(item, "end_time", max_ms=max_ms)  # type: ignore[misc]
+            if e_ms < s_ms:
+                raise v.bad("end_time", _("end_time 早于 start_time。"))
+            s_lat, s_lng, _a = v.as_location(item, "start_location", required=True)  # type: ignore[misc]
+            e_lat, e_lng, _b = v.as_location(item, "end_location", required=True)  # type: ignore[misc]
+            duration = v.as_int(item, "duration", required=True)
+            distance = v.as_int(item, "distance", required=True)
+            if trip_id in seen:
+                raise duplicate_error("trip_id")
+            seen.add(trip_id)  # type: ignore[arg-type]
+        except v.ItemError as exc:
+            result.add_failure(item, exc)
+            continue
+        parsed.append(
+            (
+                index,
+                item,
+                (trip_id, device_id, start, end, duration, distance, s_lat, s_lng, e_lat, e_lng),
+            )
+        )
+    lats = [p[6] for _i, _it, p in parsed] + [p[8] for _i, _it, p in parsed]
+    lngs = [p[7] for _i, _it, p in parsed] + [p[9] for _i, _it, p in parsed]
+    inside = CityBoundary.inside(lats, lngs)
+    n = len(parsed)
+    kept = []
+    for k, row in enumerate(parsed):
+        if inside[k] or inside[n + k]:  # a trip may start or end beyond the line, not both
+            kept.append(row)
+        else:
+            result.add_failure(row[1], outside_error("start_location"))
+    known, unregistered = split_known(
+        operator=operator, parsed=kept, result=result, device_of=lambda p: p[1]
+    )
+    existing = existing_ids(Trip, "trip_id", [p[0] for _i, _it, p, _b in known])
+    rows = []
+    for _index, item, p, bike in known:
+        owner = existing.get(p[0])
+        if owner is not None:
+            if owner == operator.pk:
+                result.success += 1
+            else:
+                result.add_failure(item, foreign_id_error("trip_id"))
+            continue
+        rows.append((p[0], operator.pk, bike[0], *p[2:], datetime.now(UTC), item))
+    result.success += len(rows)
+    result.stored = len(rows)
+    with transaction.atomic():
+        bulk_insert(
+            Trip,
+            [
+                "trip_id",
+                "operator",
+                "bike",
+                "start_time",
+                "end_time",
+                "duration_s",
+                "distance_m",
+                "start_lat",
+                "start_lng",
+                "end_lat",
+                "end_lng",
+                "received_at",
+                "payload",
+            ],
+            rows,
+        )
+        unregistered_record(operator=operator, device_ids=dict(unregistered))
+        batch_audit(operator, "mds.trips_ingest", result)
+    return result
