@@ -292,15 +292,6 @@ class SpotIndex:
         near = np.flatnonzero(d <= limit_m)
         return [(int(i), float(d[i])) for i in near[np.argsort(d[near], kind="stable")]]
 
-    def nearest_with_room(
-        self, lat: float, lng: float, occupancy: dict[int, int], *, limit_m: float = 2000.0
-    ) -> tuple[int, float] | None:
-        """The nearest spot (index, metres) whose occupancy is below its capacity."""
-        for i, d in self.nearest_spots(lat, lng, limit_m=limit_m):
-            if occupancy.get(self.spots[i].spot_id, 0) < self.spots[i].capacity:
-                return i, d
-        return None
-
 
 def naive_check(
     spots: Sequence, lat: float, lng: float, accuracy_m: float | None, config: EngineConfig

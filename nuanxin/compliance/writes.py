@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 
 from django.db import connection
 
@@ -21,29 +22,6 @@ from nuanxin.mds.fastdb import (
     bulk_insert,
     ids_reserve,
     select_in,
-)
-
-CHECK_FIELDS = (
-    "id",
-    "bike",
-    "operator",
-    "observed_at",
-    "lat",
-    "lng",
-    "accuracy_m",
-    "accuracy_used_m",
-    "tolerance_m",
-    "beacon_ids",
-    "source",
-    "source_id",
-    "verdict",
-    "rule",
-    "spot",
-    "spot_version",
-    "distance_m",
-    "beacon_confirmed",
-    "spots_stamp",
-    "created_at",
 )
 
 
@@ -76,14 +54,15 @@ class Decision:
     def as_model(self) -> ParkingCheck:
         check = ParkingCheck(
             id=self.pk,
-            **{f: getattr(self, f) for f in _MODEL_FIELDS},
+            **{f: getattr(self, f) for f in DECISION_COLUMNS},
         )
         check._state.adding = False
         check._state.db = connection.alias
         return check
 
 
-_MODEL_FIELDS = (
+# ParkingCheck's columns as a Decision carries them (attnames: `bike_id`, not `bike`).
+DECISION_COLUMNS = (
     "bike_id",
     "operator_id",
     "observed_at",
@@ -104,6 +83,7 @@ _MODEL_FIELDS = (
     "spots_stamp",
     "created_at",
 )
+_row_of = attrgetter("pk", *DECISION_COLUMNS)
 
 
 def checks_seen(keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
@@ -130,32 +110,8 @@ def checks_insert(checks: Sequence[Decision], now: datetime) -> None:
         check.created_at = now
     bulk_insert(
         ParkingCheck,
-        CHECK_FIELDS,
-        [
-            (
-                c.pk,
-                c.bike_id,
-                c.operator_id,
-                c.observed_at,
-                c.lat,
-                c.lng,
-                c.accuracy_m,
-                c.accuracy_used_m,
-                c.tolerance_m,
-                c.beacon_ids,
-                c.source,
-                c.source_id,
-                c.verdict,
-                c.rule,
-                c.spot_id,
-                c.spot_version_id,
-                c.distance_m,
-                c.beacon_confirmed,
-                c.spots_stamp,
-                now,
-            )
-            for c in checks
-        ],
+        ("id", *DECISION_COLUMNS),
+        [_row_of(c) for c in checks],
         ignore_conflicts=False,
     )
 

@@ -142,6 +142,9 @@ def ids_reserve(model: type[models.Model], count: int) -> list[int]:
     """
     if count <= 0:
         return []
+    if connection.vendor == "sqlite" and not connection.in_atomic_block:
+        # Outside a transaction another process could take the same max(id) + 1.
+        raise RuntimeError("ids_reserve needs the inserting transaction (transaction.atomic)")
     table = model._meta.db_table
     pk = model._meta.pk.column  # type: ignore[union-attr]
     with connection.cursor() as cursor:

@@ -142,12 +142,3 @@ class DispatchPool:
             target_distance_m=target_d,
             target_nav_url=target_url,
         )
-
-
-def dispatch_plan(
-    *, operator_id: int, lat: float, lng: float, label: str, at: datetime
-) -> Dispatch:
-    """One plan on its own (a pool of one)."""
-    return DispatchPool.load(operator_ids=[operator_id], at=at).plan(
-        operator_id=operator_id, lat=lat, lng=lng, label=label
-    )

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 import shapely
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
@@ -30,7 +30,7 @@ from nuanxin.bikes.policy import bike_policy
 from nuanxin.compliance import hooks
 from nuanxin.lib.env import envbool
 from nuanxin.mds import validate as v
-from nuanxin.mds.fastdb import RawJson, adapter, bulk_execute, json_text
+from nuanxin.mds.fastdb import RawJson, adapter, bulk_execute, json_text, select_in
 from nuanxin.orgs.models import Bureau
 
 log = logging.getLogger(__name__)
@@ -171,17 +171,10 @@ class CityBoundary:
 
 
 def select_by_uuid(sql: str, ids: list[uuid.UUID]) -> list[tuple]:
-    """Run `sql` (with one `IN (%s)` for the ids) in chunks; first column back as a UUID."""
-    out: list[tuple] = []
-    for start in range(0, len(ids), 900):
-        chunk = ids[start : start + 900]
-        to_db = adapter("uuid")
-        params = [to_db(i) for i in chunk]
-        with connection.cursor() as cursor:
-            cursor.execute(sql % ", ".join(["%s"] * len(chunk)), params)
-            rows = cursor.fetchall()
-        out.extend((r[0] if isinstance(r[0], uuid.UUID) else uuid.UUID(r[0]), *r[1:]) for r in rows)
-    return out
+    """`fastdb.select_in` over UUIDs (`{ids}` in `sql`); the first column back as a UUID."""
+    to_db = adapter("uuid")
+    rows = select_in(sql, [to_db(i) for i in ids])
+    return [(r[0] if isinstance(r[0], uuid.UUID) else uuid.UUID(r[0]), *r[1:]) for r in rows]
 
 
 def devices_resolve(device_ids: set[uuid.UUID]) -> dict[uuid.UUID, tuple[int, int, str]]:
@@ -190,7 +183,7 @@ def devices_resolve(device_ids: set[uuid.UUID]) -> dict[uuid.UUID, tuple[int, in
         return {}
     rows = select_by_uuid(
         f"SELECT device_id, id, operator_id, vehicle_state FROM {Bike._meta.db_table} "
-        "WHERE device_id IN (%s)",
+        "WHERE device_id IN ({ids})",
         list(device_ids),
     )
     return {d: (pk, op, state) for d, pk, op, state in rows}
@@ -267,7 +260,7 @@ def existing_ids(model: type, key: str, ids: list[uuid.UUID]) -> dict[uuid.UUID,
     if not ids:
         return {}
     table = model._meta.db_table  # type: ignore[attr-defined]
-    rows = select_by_uuid(f"SELECT {key}, operator_id FROM {table} WHERE {key} IN (%s)", ids)
+    rows = select_by_uuid(f"SELECT {key}, operator_id FROM {table} WHERE {key} IN ({{ids}})", ids)
     return dict(rows)  # type: ignore[arg-type]
 
 
