@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import shapely
@@ -282,15 +283,38 @@ class SpotIndex:
                         break
         return CheckResults(verdict, rule, spot, dist, acc, beacon_spot)
 
-    # --- helpers for dispatch -----------------------------------------------------------
+    # --- nearest spots beyond the check's search radius (explanations, dispatch) ----------
+    @cached_property
+    def tree(self) -> shapely.STRtree:
+        return shapely.STRtree(self.polygons_xy)
+
+    def nearest_any(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each point (local metres): the index of the nearest spot at any distance and the
+        distance (-1 and inf when there are no spots). Only for the explanation of an
+        `outside` verdict with no spot in the search radius, so it may be slower than check()."""
+        n = len(x)
+        spot = np.full(n, -1, dtype=np.int64)
+        dist = np.full(n, np.inf)
+        if not self.spots or n == 0:
+            return spot, dist
+        points = shapely.points(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+        (which, found), d = self.tree.query_nearest(points, return_distance=True, all_matches=False)
+        spot[which] = found
+        dist[which] = d
+        return spot, dist
+
     def nearest_spots(self, lat: float, lng: float, *, limit_m: float) -> list[tuple[int, float]]:
         """Spots (index, metres) within `limit_m`, nearest first."""
         if not self.spots:
             return []
         x, y = self.projection.to_xy(lat, lng)
-        d = shapely.distance(self.polygons_xy, shapely.Point(float(x), float(y)))
-        near = np.flatnonzero(d <= limit_m)
-        return [(int(i), float(d[i])) for i in near[np.argsort(d[near], kind="stable")]]
+        point = shapely.Point(float(x), float(y))
+        near = self.tree.query(point, predicate="dwithin", distance=limit_m)
+        if len(near) == 0:
+            return []
+        d = shapely.distance(self.polygons_xy[near], point)
+        order = np.lexsort((near, d))  # nearest first; ties by index, as a stable sort gave
+        return [(int(near[i]), float(d[i])) for i in order]
 
 
 def naive_check(

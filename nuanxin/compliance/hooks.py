@@ -1,7 +1,8 @@
 """The seam between MDS ingest (bikes/mds apps) and the compliance engine (this app).
 
-Ingest persists events and telemetry, then, in the same request, hands the parking-relevant
-ones here. The compliance team owns the bodies of these functions; the ingest team only
+Ingest classifies the parking-relevant observations here before it takes the write lock
+(`parked_bikes_judge`, pure CPU), then, in the transaction that stores the batch, hands the
+judgement and the moved bikes back (`judgement_apply`, `bikes_moved`). The compliance team owns the bodies of these functions; the ingest team only
 builds the observations and calls them.
 """
 
@@ -10,6 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nuanxin.compliance.services import Judgement
 
 
 @dataclass(frozen=True)
@@ -45,8 +50,22 @@ def parked_bikes_evaluate(*, observations: Sequence[ParkedObservation]) -> None:
     services.parked_bikes_evaluate(observations=observations)
 
 
-def bikes_moved(*, observations: Sequence[MovedObservation]) -> None:
+def parked_bikes_judge(*, observations: Sequence[ParkedObservation]) -> Judgement:
+    """Classify without writing (no lock needed); store with `judgement_apply`."""
+    from nuanxin.compliance import services
+
+    return services.parked_bikes_judge(observations=observations)
+
+
+def judgement_apply(*, judgement: Judgement) -> None:
+    """Store a judgement's decisions and their consequences (in the caller's transaction)."""
+    from nuanxin.compliance import services
+
+    services.judgement_apply(judgement=judgement)
+
+
+def bikes_moved(*, observations: Sequence[MovedObservation], stamp: int | None = None) -> None:
     """Close or resolve open parking problems for bikes that were moved (compliance team)."""
     from nuanxin.compliance import services
 
-    services.bikes_moved(observations=observations)
+    services.bikes_moved(observations=observations, stamp=stamp)

@@ -9,13 +9,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
-import shapely
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
 from nuanxin.audit.services import audit_record
-from nuanxin.bikes.models import Operator, SpotVersion
+from nuanxin.bikes.models import Operator
 from nuanxin.compliance import engine, writes
 from nuanxin.compliance.config import engine_config
 from nuanxin.compliance.hooks import MovedObservation, ParkedObservation
@@ -38,16 +37,6 @@ class EvaluationSummary:
         return [d.as_model() for d in self.decisions]
 
 
-def _nearest_any(entry: CachedIndex, x: float, y: float) -> tuple[int, float]:
-    """Exact nearest spot beyond the search radius (only for the explanation; rare)."""
-    polys = entry.index.polygons_xy
-    if len(entry.index.spots) == 0:
-        return -1, math.inf
-    d = shapely.distance(polys, shapely.Point(x, y))
-    i = int(np.argmin(d))
-    return i, float(d[i])
-
-
 def _checks_for(
     obs: list[ParkedObservation], entry: CachedIndex, stamp: int, cfg: engine.EngineConfig
 ) -> list[writes.Decision]:
@@ -61,11 +50,15 @@ def _checks_for(
     spots, distances = res.spot.tolist(), res.distance_m.tolist()
     verdicts, rules = res.verdict.tolist(), res.rule.tolist()
     accuracy_used, beacon_spot = res.accuracy_m.tolist(), res.beacon_spot.tolist()
+    # An `outside` with no spot in the search radius is still explained by its nearest spot.
+    far = np.flatnonzero((res.spot < 0) & (res.verdict == engine.OUTSIDE))
+    if len(far):
+        x, y = idx.projection.to_xy(lat[far], lng[far])
+        far_spot, far_d = idx.nearest_any(x, y)
+        for i, s, d in zip(far.tolist(), far_spot.tolist(), far_d.tolist(), strict=True):
+            spots[i], distances[i] = s, d
     for i, o in enumerate(obs):
         s, d = spots[i], distances[i]
-        if s < 0 and verdicts[i] == engine.OUTSIDE:
-            x, y = idx.projection.to_xy(o.lat, o.lng)
-            s, d = _nearest_any(entry, float(x), float(y))
         snap = idx.spots[s] if s >= 0 else None
         rows.append(
             writes.Decision(
@@ -92,45 +85,80 @@ def _checks_for(
     return rows
 
 
+@dataclass
+class Judgement:
+    """Parked observations classified in memory, not yet stored (see parked_bikes_judge)."""
+
+    decisions: list[writes.Decision]
+    duplicates: int = 0  # repeated within the batch
+    stamp: int | None = None  # the spots stamp the decisions were made against
+    prepared: writes.PreparedChecks | None = None  # their rows, adapted outside the lock
+
+
 def parked_bikes_evaluate(
     *, observations: Sequence[ParkedObservation], open_notices: bool = True
 ) -> EvaluationSummary:
     """Classify each observation against the spots in force at its own time, store the
     decisions (idempotent on source id), then open/close notices and refresh overflows —
     one transaction, so a batch is judged whole or not at all."""
-    if not observations:
-        return EvaluationSummary()
-    try:
-        return _evaluate(observations, open_notices)
-    except IntegrityError:  # a concurrent request judged one of these observations first
-        return _evaluate(observations, open_notices)
+    return judgement_apply(
+        judgement=parked_bikes_judge(observations=observations), open_notices=open_notices
+    )
 
 
-def _evaluate(observations: Sequence[ParkedObservation], open_notices: bool) -> EvaluationSummary:
-    summary = EvaluationSummary()
+def parked_bikes_judge(*, observations: Sequence[ParkedObservation]) -> Judgement:
+    """The CPU half of an evaluation: classify, explain, write nothing. Ingest runs it before
+    it takes the database's write lock, so that on SQLite two workers judge in parallel and
+    only the writes queue."""
+    fresh: dict[tuple[str, str], ParkedObservation] = {}
+    for o in observations:
+        fresh.setdefault((o.source, o.source_id), o)
+    judgement = Judgement(decisions=[], duplicates=len(observations) - len(fresh))
+    if not fresh:
+        return judgement
     cfg = engine_config()
-    with transaction.atomic():
-        seen = writes.checks_seen({(o.source, o.source_id) for o in observations})
-        fresh: dict[tuple[str, str], ParkedObservation] = {}
-        for o in observations:
-            key = (o.source, o.source_id)
-            if key in seen or key in fresh:
-                summary.duplicates += 1
-                continue
-            fresh[key] = o
-        if not fresh:
-            return summary
-        groups: dict[int, tuple[CachedIndex, list[ParkedObservation]]] = {}
-        stamp = None
-        for o in fresh.values():
+    groups: dict[int, tuple[CachedIndex, list[ParkedObservation]]] = {}
+    stamp = None
+    entry: CachedIndex | None = None
+    for o in fresh.values():
+        if entry is None or not entry.covers(o.at):
             entry, stamp = index_for(o.at, stamp=stamp)
-            groups.setdefault(id(entry), (entry, []))[1].append(o)
-        checks: list[writes.Decision] = []
-        for entry, obs in groups.values():
-            checks.extend(_checks_for(obs, entry, stamp or 0, cfg))
+        groups.setdefault(id(entry), (entry, []))[1].append(o)
+    for entry, obs in groups.values():
+        judgement.decisions.extend(_checks_for(obs, entry, stamp or 0, cfg))
+    judgement.stamp = stamp
+    judgement.prepared = writes.checks_prepare(judgement.decisions, timezone.now())
+    return judgement
+
+
+def judgement_apply(*, judgement: Judgement, open_notices: bool = True) -> EvaluationSummary:
+    """Store the decisions not stored yet, with their consequences, in one transaction.
+    A concurrent request that stored one of them first makes the unique (source, source_id)
+    refuse the insert: the transaction is rolled back and the apply runs once more, now
+    skipping what the other request stored."""
+    if not judgement.decisions:
+        return EvaluationSummary(duplicates=judgement.duplicates)
+    try:
+        return _apply(judgement, open_notices)
+    except IntegrityError:
+        return _apply(judgement, open_notices)
+
+
+def _apply(judgement: Judgement, open_notices: bool) -> EvaluationSummary:
+    summary = EvaluationSummary(duplicates=judgement.duplicates)
+    stamp = judgement.stamp
+    with transaction.atomic():
+        seen = writes.checks_seen({(d.source, d.source_id) for d in judgement.decisions})
+        prepared = judgement.prepared
+        if seen or prepared is None:  # stored meanwhile by another request: prepare the rest
+            checks = [d for d in judgement.decisions if (d.source, d.source_id) not in seen]
+            summary.duplicates += len(judgement.decisions) - len(checks)
+            if not checks:
+                return summary
+            prepared = writes.checks_prepare(checks, timezone.now())
+        checks = prepared.decisions
         now = timezone.now()
-        writes.checks_insert(checks, now)
-        writes.bike_parking_upsert(checks)
+        writes.checks_store(prepared)
         summary.by_verdict = Counter(c.verdict for c in checks)
         audit_record(
             actor=None,
@@ -145,12 +173,13 @@ def _evaluate(observations: Sequence[ParkedObservation], open_notices: bool) -> 
             from nuanxin.notices.services import notices_on_checks
 
             notices_on_checks(checks=checks)
-        overflow_refresh(spot_ids={c.spot_id for c in checks if c.spot_id}, now=now)
+        overflow_refresh(spot_ids={c.spot_id for c in checks if c.spot_id}, now=now, stamp=stamp)
     return summary
 
 
-def bikes_moved(*, observations: Sequence[MovedObservation]) -> int:
-    """A moved bike no longer occupies its spot; open notices it answers are fixed."""
+def bikes_moved(*, observations: Sequence[MovedObservation], stamp: int | None = None) -> int:
+    """A moved bike no longer occupies its spot; open notices it answers are fixed.
+    `stamp`: the spots stamp, when the caller has just read it."""
     if not observations:
         return 0
     latest: dict[int, MovedObservation] = {}
@@ -162,7 +191,7 @@ def bikes_moved(*, observations: Sequence[MovedObservation]) -> int:
     with transaction.atomic():
         freed = writes.bikes_unpark({bike_id: o.at for bike_id, o in latest.items()})
         fixed = notices_on_moved(observations=list(latest.values()))
-        overflow_refresh(spot_ids=freed)
+        overflow_refresh(spot_ids=freed, stamp=stamp)
     return fixed
 
 
@@ -188,20 +217,38 @@ def spot_occupancy(*, spot_ids: set[int] | None = None) -> dict[int, dict[int, i
     return out
 
 
-def overflow_refresh(*, spot_ids: set[int], now: datetime | None = None) -> list[OverflowAlert]:
-    """Open, update or close the overflow alert of each touched spot."""
+def overflow_refresh(
+    *, spot_ids: set[int], now: datetime | None = None, stamp: int | None = None
+) -> list[OverflowAlert]:
+    """Open, update or close the overflow alert of each touched spot. Capacities come from
+    the cached index of the spots in force now (`stamp`: the caller's spots stamp, if known);
+    alert rows are only loaded for spots over capacity or with an alert open."""
     if not spot_ids:
         return []
     now = now or timezone.now()
     occupancy = spot_occupancy(spot_ids=spot_ids)
+    index = index_for(now, stamp=stamp)[0].index
     capacity = {
-        spot_id: (version_id, cap)
-        for spot_id, version_id, cap in SpotVersion.objects.filter(
-            spot_id__in=spot_ids, effective_from__lte=now
-        )
-        .exclude(effective_to__lte=now)
-        .values_list("spot_id", "pk", "capacity")
+        snap.spot_id: (snap.version_id, snap.capacity)
+        for snap in index.spots
+        if snap.spot_id in spot_ids
     }
+    over = {
+        spot_id
+        for spot_id, by_op in occupancy.items()
+        if spot_id in capacity and sum(by_op.values()) > capacity[spot_id][1]
+    }
+    table = OverflowAlert._meta.db_table
+    with_alert = {
+        spot_id
+        for (spot_id,) in select_in(
+            f"SELECT spot_id FROM {table} WHERE closed_at IS NULL AND spot_id IN ({{ids}})",
+            sorted(spot_ids),
+        )
+    }
+    spot_ids = over | with_alert
+    if not spot_ids:
+        return []  # the common case: every touched spot within capacity, no alert open
     codes = dict(Operator.objects.values_list("pk", "code"))
     touched = []
     with transaction.atomic():

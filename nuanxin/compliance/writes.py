@@ -19,7 +19,7 @@ from nuanxin.mds.fastdb import (
     adapter,
     as_aware,
     bulk_execute,
-    bulk_insert,
+    bulk_insert_prepare,
     ids_reserve,
     select_in,
 )
@@ -102,49 +102,64 @@ def checks_seen(keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
     return found
 
 
-def checks_insert(checks: Sequence[Decision], now: datetime) -> None:
-    """Give each decision a primary key and INSERT them all (no conflict swallowing: the
-    unique (source, source_id) must refuse a concurrent duplicate loudly)."""
-    for check, pk in zip(checks, ids_reserve(ParkingCheck, len(checks)), strict=True):
-        check.pk = pk
-        check.created_at = now
-    bulk_insert(
-        ParkingCheck,
-        ("id", *DECISION_COLUMNS),
-        [_row_of(c) for c in checks],
-        ignore_conflicts=False,
+@dataclass(slots=True)
+class PreparedChecks:
+    """The decisions' rows adapted for the database (built outside the write lock); the
+    primary keys are reserved and filled in by `checks_store`, inside it."""
+
+    decisions: list[Decision]
+    check_rows: list[list]  # DECISION_COLUMNS, adapted
+    parking_rows: list[tuple[int, list]]  # (index of the decision, BikeParking row sans check)
+
+
+def checks_prepare(decisions: Sequence[Decision], now: datetime) -> PreparedChecks:
+    for d in decisions:
+        d.created_at = now
+    prepared = bulk_insert_prepare(
+        ParkingCheck, DECISION_COLUMNS, [_row_of(d)[1:] for d in decisions]
     )
-
-
-def bike_parking_upsert(checks: Sequence[Decision]) -> None:
-    """Each bike's latest decision becomes its parking state, unless a newer observation is
-    already recorded (out-of-order input never rolls the state back)."""
-    latest: dict[int, Decision] = {}
-    for c in checks:
-        best = latest.get(c.bike_id)
-        if best is None or c.observed_at >= best.observed_at:
-            latest[c.bike_id] = c
-    table = BikeParking._meta.db_table
+    latest: dict[int, int] = {}
+    for i, d in enumerate(decisions):
+        best = latest.get(d.bike_id)
+        if best is None or d.observed_at >= decisions[best].observed_at:
+            latest[d.bike_id] = i
     to_ts = adapter("datetime")
+    parking_rows = []
+    for i in latest.values():
+        d = decisions[i]
+        spot = d.spot_id if d.verdict == Verdict.IN_SPOT else None
+        parking_rows.append((i, [d.bike_id, d.operator_id, to_ts(d.observed_at), d.verdict, spot]))
+    return PreparedChecks(list(decisions), prepared.params, parking_rows)
+
+
+def checks_store(prepared: PreparedChecks) -> None:
+    """Reserve the decisions' primary keys and INSERT them (no conflict swallowing: the
+    unique (source, source_id) must refuse a concurrent duplicate loudly); then each bike's
+    latest decision becomes its parking state, unless a newer observation is already
+    recorded (out-of-order input never rolls the state back)."""
+    decisions = prepared.decisions
+    ids = ids_reserve(ParkingCheck, len(decisions))
+    for d, pk in zip(decisions, ids, strict=True):
+        d.pk = pk
+    bulk_execute(
+        _checks_insert_sql(),
+        [[pk, *row] for pk, row in zip(ids, prepared.check_rows, strict=True)],
+    )
+    table = BikeParking._meta.db_table
     bulk_execute(
         f"INSERT INTO {table} (bike_id, operator_id, at, verdict, spot_id, check_id_ref, parked) "
         "VALUES (%s, %s, %s, %s, %s, %s, %s) "
         "ON CONFLICT (bike_id) DO UPDATE SET at = excluded.at, verdict = excluded.verdict, "
         "spot_id = excluded.spot_id, check_id_ref = excluded.check_id_ref, "
         f"parked = excluded.parked WHERE excluded.at >= {table}.at",
-        [
-            (
-                c.bike_id,
-                c.operator_id,
-                to_ts(c.observed_at),
-                c.verdict,
-                c.spot_id if c.verdict == Verdict.IN_SPOT else None,
-                c.pk,
-                True,
-            )
-            for c in latest.values()
-        ],
+        [[*row, ids[i], True] for i, row in prepared.parking_rows],
     )
+
+
+def _checks_insert_sql() -> str:
+    return bulk_insert_prepare(
+        ParkingCheck, ("id", *DECISION_COLUMNS), [], ignore_conflicts=False
+    ).sql
 
 
 def bikes_unpark(latest: dict[int, datetime]) -> set[int]:

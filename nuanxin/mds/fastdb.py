@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -52,9 +53,20 @@ def json_text(value: Any) -> str:
 def _make_adapters() -> dict[str, Callable[[Any], Any]]:
     if connection.vendor == "sqlite":
 
+        # A batch's rows share received_at / created_at. One slot holding a (value, text)
+        # pair, replaced whole, so threads never see one's value with another's text.
+        last: list[tuple[Any, Any]] = [(None, None)]
+
         def dt(v: datetime | None) -> str | None:
             # Same text Django's SQLite backend writes for a UTC value (USE_TZ, UTC connection).
-            return None if v is None else str(v.replace(tzinfo=None))
+            if v is None:
+                return None
+            seen, seen_text = last[0]
+            if v is seen:
+                return seen_text
+            text = str(v.replace(tzinfo=None))
+            last[0] = (v, text)
+            return text
 
         return {
             "uuid": lambda v: None if v is None else (v.hex if isinstance(v, uuid.UUID) else v),
@@ -79,15 +91,28 @@ def _kind(field: models.Field) -> str:
     return "plain"
 
 
-def bulk_insert(
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """An executemany ready to run: SQL and adapted rows. Built before the write
+    transaction, so that the lock is held for the database work only."""
+
+    sql: str
+    params: list[list[Any]]
+
+    def run(self) -> None:
+        if self.params:
+            with connection.cursor() as cursor:
+                cursor.executemany(self.sql, self.params)
+
+
+def bulk_insert_prepare(
     model: type[models.Model],
     fields: Sequence[str],
     rows: Iterable[Sequence[Any]],
     *,
     ignore_conflicts: bool = True,
-) -> None:
-    """INSERT the rows (one tuple per row, in `fields` order); duplicates of a unique key are
-    skipped when ignore_conflicts (a concurrent request stored the same id first)."""
+) -> Prepared:
+    """The INSERT of `bulk_insert`, adapted but not run."""
     meta = model._meta
     adapters = _adapters()
     columns, convert = [], []
@@ -98,8 +123,8 @@ def bulk_insert(
     table = connection.ops.quote_name(meta.db_table)
     placeholders = ", ".join(["%s"] * len(columns))
     # ON CONFLICT (not SQLite's OR IGNORE, which would also swallow NOT NULL violations).
-    verb, suffix = "INSERT", (" ON CONFLICT DO NOTHING" if ignore_conflicts else "")
-    sql = f"{verb} INTO {table} ({', '.join(columns)}) VALUES ({placeholders}){suffix}"
+    suffix = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}){suffix}"
     pairs = [(i, c) for i, c in enumerate(convert) if c is not _identity]
     if pairs:
         prepared = []
@@ -110,10 +135,19 @@ def bulk_insert(
             prepared.append(values)
     else:
         prepared = [list(row) for row in rows]
-    if not prepared:
-        return
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, prepared)
+    return Prepared(sql, prepared)
+
+
+def bulk_insert(
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    ignore_conflicts: bool = True,
+) -> None:
+    """INSERT the rows (one tuple per row, in `fields` order); duplicates of a unique key are
+    skipped when ignore_conflicts (a concurrent request stored the same id first)."""
+    bulk_insert_prepare(model, fields, rows, ignore_conflicts=ignore_conflicts).run()
 
 
 def bulk_execute(sql: str, params: Sequence[Sequence[Any]]) -> None:

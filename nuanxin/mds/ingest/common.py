@@ -6,7 +6,9 @@ One request = one batch (≤ max_batch_items). For each batch:
 3. accepted rows are inserted with executemany, the bikes' latest state is advanced only where the
    item is newer (out-of-order events never roll state back), refusals for unregistered bikes are
    counted, and one audit row records the batch — all in one transaction;
-4. after commit, parked / moved observations go to the compliance engine (nuanxin.compliance.hooks).
+4. parked observations are classified before the transaction (pure CPU, so SQLite's single
+   writer is held only for writes), and the judgement and the moved bikes are stored by the
+   compliance engine (nuanxin.compliance.hooks) in the same transaction, under a savepoint.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
@@ -32,6 +34,9 @@ from nuanxin.lib.env import envbool
 from nuanxin.mds import validate as v
 from nuanxin.mds.fastdb import RawJson, adapter, bulk_execute, json_text, select_in
 from nuanxin.orgs.models import Bureau
+
+if TYPE_CHECKING:
+    from nuanxin.compliance.services import Judgement
 
 log = logging.getLogger(__name__)
 
@@ -264,15 +269,29 @@ def existing_ids(model: type, key: str, ids: list[uuid.UUID]) -> dict[uuid.UUID,
     return dict(rows)  # type: ignore[arg-type]
 
 
-def call_hooks(parked: list[hooks.ParkedObservation], moved: list[hooks.MovedObservation]) -> None:
+def call_hooks(judgement: Judgement | None, moved: list[hooks.MovedObservation]) -> None:
+    """Store the batch's evaluation inside the batch's transaction, under a savepoint: the
+    events and the decisions commit together (one commit per batch), and if evaluation fails
+    the events still commit — evaluation can be replayed from the stored rows."""
     try:
-        with transaction.atomic():  # one commit for the batch's whole evaluation
+        with transaction.atomic():
             if moved:
-                hooks.bikes_moved(observations=moved)
-            if parked:
-                hooks.parked_bikes_evaluate(observations=parked)
-    except Exception:  # the batch is committed; evaluation can be replayed from stored rows
-        log.exception("compliance evaluation failed after ingest")
+                hooks.bikes_moved(observations=moved, stamp=judgement.stamp if judgement else None)
+            if judgement is not None:
+                hooks.judgement_apply(judgement=judgement)
+    except Exception:
+        log.exception("compliance evaluation failed during ingest; the batch is stored")
+
+
+def judge_parked(parked: list[hooks.ParkedObservation]) -> Judgement | None:
+    """Classify the batch's parked bikes before the write transaction (pure CPU)."""
+    if not parked:
+        return None
+    try:
+        return hooks.parked_bikes_judge(observations=parked)
+    except Exception:
+        log.exception("compliance classification failed during ingest; the batch is stored")
+        return None
 
 
 def evaluation_enabled() -> bool:
@@ -280,12 +299,14 @@ def evaluation_enabled() -> bool:
     return envbool("MDS_INGEST_EVALUATE", True)
 
 
+POSITION_UPDATE = (
+    f"UPDATE {Bike._meta.db_table} SET lat = %s, lng = %s, accuracy_m = %s, position_at = %s "
+    "WHERE id = %s AND (position_at IS NULL OR position_at < %s)"
+)
+
+
 def advance_position(pos_params: list[tuple]) -> None:
-    bulk_execute(
-        f"UPDATE {Bike._meta.db_table} SET lat = %s, lng = %s, accuracy_m = %s, position_at = %s "
-        "WHERE id = %s AND (position_at IS NULL OR position_at < %s)",
-        pos_params,
-    )
+    bulk_execute(POSITION_UPDATE, pos_params)
 
 
 def batch_audit(operator: Operator, action: str, result: BulkResult) -> None:

@@ -14,13 +14,13 @@ from nuanxin.bikes.models import Bike, Operator
 from nuanxin.bikes.services import unregistered_record
 from nuanxin.compliance import hooks
 from nuanxin.mds import validate as v
-from nuanxin.mds.fastdb import RawJson, adapter, bulk_execute, bulk_insert
+from nuanxin.mds.fastdb import Prepared, RawJson, adapter, bulk_insert_prepare
 from nuanxin.mds.ingest.common import (
     MOVED_EVENT_TYPES,
     PARKED_EVENT_TYPES,
+    POSITION_UPDATE,
     BulkResult,
     CityBoundary,
-    advance_position,
     batch_audit,
     batch_check,
     call_hooks,
@@ -29,6 +29,7 @@ from nuanxin.mds.ingest.common import (
     existing_ids,
     extras_json,
     foreign_id_error,
+    judge_parked,
     latest_allowed_ms,
     operator_prepare,
     outside_error,
@@ -193,51 +194,59 @@ def events_ingest(*, operator: Operator, items: Any, evaluate: bool | None = Non
                 )
     result.success += len(rows)
     result.stored = len(rows)
+    judgement = judge_parked(parked)
+    # Everything adapted before the transaction: on SQLite it holds the only write lock.
+    insert = bulk_insert_prepare(
+        MdsEvent,
+        [
+            "event_id",
+            "operator",
+            "bike",
+            "vehicle_state",
+            "event_types",
+            "timestamp",
+            "publication_time",
+            "lat",
+            "lng",
+            "accuracy_m",
+            "battery_percent",
+            "trip_ids",
+            "associated_ticket",
+            "beacon_ids",
+            "received_at",
+            "payload",
+        ],
+        rows,
+    )
+    state_writes = advance_state_prepare(latest)
     with transaction.atomic():
-        bulk_insert(
-            MdsEvent,
-            [
-                "event_id",
-                "operator",
-                "bike",
-                "vehicle_state",
-                "event_types",
-                "timestamp",
-                "publication_time",
-                "lat",
-                "lng",
-                "accuracy_m",
-                "battery_percent",
-                "trip_ids",
-                "associated_ticket",
-                "beacon_ids",
-                "received_at",
-                "payload",
-            ],
-            rows,
-        )
-        advance_state(latest)
+        insert.run()
+        for write in state_writes:
+            write.run()
         unregistered_record(operator=operator, device_ids=dict(unregistered))
         batch_audit(operator, "mds.events_ingest", result)
-    if evaluate:
-        transaction.on_commit(lambda: call_hooks(parked, moved))
+        if judgement is not None or moved:
+            call_hooks(judgement, moved)
     return result
 
 
-def advance_state(latest: dict[int, tuple]) -> None:
-    """Move each bike to its newest state; rows already newer (out-of-order input) are kept."""
+def advance_state_prepare(latest: dict[int, tuple]) -> tuple[Prepared, Prepared]:
+    """The UPDATEs that move each bike to its newest state; rows already newer (out-of-order
+    input) are kept by their WHERE."""
     table = Bike._meta.db_table
     state_params, pos_params = [], []
     to_ts, to_json = adapter("datetime"), adapter("json")
     for bike_id, (state, types, at, lat, lng, acc, battery) in latest.items():
         ts = to_ts(at)
-        state_params.append((state, to_json(types_json(types)), ts, battery, bike_id, ts))
+        state_params.append([state, to_json(types_json(types)), ts, battery, bike_id, ts])
         if lat is not None:
-            pos_params.append((lat, lng, acc, ts, bike_id, ts))
-    bulk_execute(
-        f"UPDATE {table} SET vehicle_state = %s, last_event_types = %s, state_at = %s, "
-        "battery_percent = COALESCE(%s, battery_percent) "
-        "WHERE id = %s AND (state_at IS NULL OR state_at < %s)",
-        state_params,
+            pos_params.append([lat, lng, acc, ts, bike_id, ts])
+    return (
+        Prepared(
+            f"UPDATE {table} SET vehicle_state = %s, last_event_types = %s, state_at = %s, "
+            "battery_percent = COALESCE(%s, battery_percent) "
+            "WHERE id = %s AND (state_at IS NULL OR state_at < %s)",
+            state_params,
+        ),
+        Prepared(POSITION_UPDATE, pos_params),
     )
-    advance_position(pos_params)

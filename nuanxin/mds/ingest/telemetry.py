@@ -26,6 +26,7 @@ from nuanxin.mds.ingest.common import (
     existing_ids,
     extras_json,
     foreign_id_error,
+    judge_parked,
     latest_allowed_ms,
     operator_prepare,
     outside_error,
@@ -139,6 +140,7 @@ def telemetry_ingest(*, operator: Operator, items: Any, evaluate: bool | None = 
             )
     result.success += len(rows)
     result.stored = len(rows)
+    judgement = judge_parked(parked) if evaluate else None
     with transaction.atomic():
         bulk_insert(
             Telemetry,
@@ -169,8 +171,8 @@ def telemetry_ingest(*, operator: Operator, items: Any, evaluate: bool | None = 
         )
         unregistered_record(operator=operator, device_ids=dict(unregistered))
         batch_audit(operator, "mds.telemetry_ingest", result)
-    if evaluate:
-        transaction.on_commit(lambda: call_hooks(parked, []))
+        if judgement is not None:
+            call_hooks(judgement, [])
     return result
 
 
