@@ -217,14 +217,17 @@ def bikes_update(
     return updated, failures
 
 
-def unregistered_record(*, operator: Operator, device_ids: dict[uuid.UUID, int]) -> None:
+def unregistered_record(
+    *, operator: Operator, device_ids: dict[uuid.UUID, int] | dict[str, int]
+) -> None:
     """Count data sent for bikes the operator never registered (read by operator credit).
 
-    `device_ids` maps each device_id to the number of rejected items. Runs in the caller's
-    transaction.
+    `device_ids` maps each device_id (a UUID or its text) to the number of rejected items.
+    Runs in the caller's transaction.
     """
     if not device_ids:
         return
+    device_ids = {d if isinstance(d, uuid.UUID) else uuid.UUID(d): n for d, n in device_ids.items()}
     now = timezone.now()
     total = sum(device_ids.values())
     Operator.objects.filter(pk=operator.pk).update(

@@ -2,24 +2,25 @@
 
 Ingest classifies the parking-relevant observations here before it takes the write lock
 (`parked_bikes_judge`, pure CPU), then, in the transaction that stores the batch, hands the
-judgement and the moved bikes back (`judgement_apply`, `bikes_moved`). The compliance team owns the bodies of these functions; the ingest team only
-builds the observations and calls them.
+judgement and the moved bikes back (`judgement_apply`, `bikes_moved`). The compliance team
+owns the bodies of these functions; the ingest team only builds the observations and calls
+them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from nuanxin.compliance.services import Judgement
 
 
-@dataclass(frozen=True)
-class ParkedObservation:
-    """A bike seen parked: after trip_end / provider_drop_off, or in state `available`."""
+class ParkedObservation(NamedTuple):
+    """A bike seen parked: after trip_end / provider_drop_off, or in state `available`.
+    (A NamedTuple: ingest builds hundreds per request, and a frozen dataclass costs several
+    times more to construct.)"""
 
     bike_id: int
     operator_id: int
@@ -29,11 +30,10 @@ class ParkedObservation:
     accuracy_m: float | None  # MDS horizontal_accuracy; None when the operator sent none
     source: str  # "event" or "telemetry"
     source_id: str  # event_id / telemetry_id
-    beacon_ids: tuple[str, ...] = field(default_factory=tuple)
+    beacon_ids: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class MovedObservation:
+class MovedObservation(NamedTuple):
     """Evidence that a parked bike was moved: a pick-up or a new trip."""
 
     bike_id: int

@@ -52,7 +52,6 @@ def json_text(value: Any) -> str:
 
 def _make_adapters() -> dict[str, Callable[[Any], Any]]:
     if connection.vendor == "sqlite":
-
         # A batch's rows share received_at / created_at. One slot holding a (value, text)
         # pair, replaced whole, so threads never see one's value with another's text.
         last: list[tuple[Any, Any]] = [(None, None)]
@@ -69,13 +68,17 @@ def _make_adapters() -> dict[str, Callable[[Any], Any]]:
             return text
 
         return {
-            "uuid": lambda v: None if v is None else (v.hex if isinstance(v, uuid.UUID) else v),
+            # Django's SQLite UUIDField column holds the 32 hex digits; ids may come as
+            # UUID objects or as canonical text (the ingest hot path).
+            "uuid": lambda v: (
+                None if v is None else (v.hex if isinstance(v, uuid.UUID) else v.replace("-", ""))
+            ),
             "datetime": dt,
             "json": lambda v: v if isinstance(v, RawJson) else json_text(v),
         }
 
     return {
-        "uuid": _identity,
+        "uuid": lambda v: uuid.UUID(v) if isinstance(v, str) else v,
         "datetime": _identity,
         "json": lambda v: _RawJsonb(v if isinstance(v, RawJson) else json_text(v)),
     }
@@ -155,6 +158,11 @@ def bulk_execute(sql: str, params: Sequence[Sequence[Any]]) -> None:
         return
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
+
+
+def uuid_key(value: uuid.UUID | str) -> str:
+    """The 32 hex digits of a UUID given as an object or as text (dict keys across both)."""
+    return value.hex if isinstance(value, uuid.UUID) else value.replace("-", "").lower()
 
 
 def adapt(kind: str, value: Any) -> Any:

@@ -105,6 +105,18 @@ def as_uuid(item: dict, key: str, *, required: bool = True) -> uuid.UUID | None:
 UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
+def as_uuid_text(item: dict, key: str) -> str:
+    """A required UUID as its canonical text (lower case, with hyphens), for the hot paths
+    that only compare and store ids: no uuid.UUID object per item (the fastdb adapters
+    convert at the database)."""
+    value = item.get(key)
+    if value is None:
+        raise missing(key)
+    if not isinstance(value, str) or UUID_RE.fullmatch(value) is None:
+        raise bad(key, _("%(field)s 必须是 UUID 字符串。") % {"field": key})
+    return value.lower()
+
+
 def as_uuid_list(item: dict, key: str) -> list[str]:
     value = item.get(key)
     if value is None:

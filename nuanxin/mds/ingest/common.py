@@ -17,6 +17,7 @@ import logging
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +33,7 @@ from nuanxin.bikes.policy import bike_policy
 from nuanxin.compliance import hooks
 from nuanxin.lib.env import envbool
 from nuanxin.mds import validate as v
-from nuanxin.mds.fastdb import RawJson, adapter, bulk_execute, json_text, select_in
+from nuanxin.mds.fastdb import RawJson, adapter, bulk_execute, json_text, select_in, uuid_key
 from nuanxin.orgs.models import Bureau
 
 if TYPE_CHECKING:
@@ -175,15 +176,17 @@ class CityBoundary:
         return list(shapely.contains_xy(geom, np.asarray(lngs), np.asarray(lats)))
 
 
-def select_by_uuid(sql: str, ids: list[uuid.UUID]) -> list[tuple]:
-    """`fastdb.select_in` over UUIDs (`{ids}` in `sql`); the first column back as a UUID."""
+def select_by_uuid(sql: str, ids: Sequence[uuid.UUID | str]) -> list[tuple]:
+    """`fastdb.select_in` over UUIDs (`{ids}` in `sql`); the first column back as its 32 hex
+    digits (`fastdb.uuid_key`), whatever the database returns."""
     to_db = adapter("uuid")
     rows = select_in(sql, [to_db(i) for i in ids])
-    return [(r[0] if isinstance(r[0], uuid.UUID) else uuid.UUID(r[0]), *r[1:]) for r in rows]
+    return [(r[0] if isinstance(r[0], str) else r[0].hex, *r[1:]) for r in rows]
 
 
-def devices_resolve(device_ids: set[uuid.UUID]) -> dict[uuid.UUID, tuple[int, int, str]]:
-    """One query: device_id → (bike id, operator id, current vehicle_state)."""
+def devices_resolve(device_ids: Iterable[uuid.UUID | str]) -> dict[str, tuple[int, int, str]]:
+    """One query: device_id → (bike id, operator id, current vehicle_state), keyed by
+    `uuid_key(device_id)`."""
     if not device_ids:
         return {}
     rows = select_by_uuid(
@@ -250,7 +253,7 @@ def split_known(
     known = []
     unregistered: Counter = Counter()
     for index, item, p in parsed:
-        bike = devices.get(device_of(p))
+        bike = devices.get(uuid_key(device_of(p)))
         if bike is None:
             unregistered[device_of(p)] += 1
             result.add_failure(item, unregistered_error(item))
@@ -261,7 +264,8 @@ def split_known(
     return known, unregistered
 
 
-def existing_ids(model: type, key: str, ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+def existing_ids(model: type, key: str, ids: Sequence[uuid.UUID | str]) -> dict[str, int]:
+    """Which of these ids are stored already, and by which operator: {uuid_key(id): op}."""
     if not ids:
         return {}
     table = model._meta.db_table  # type: ignore[attr-defined]

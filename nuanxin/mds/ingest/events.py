@@ -3,7 +3,6 @@ bikes to the compliance engine (see common.py for the batch contract)."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,7 +13,7 @@ from nuanxin.bikes.models import Bike, Operator
 from nuanxin.bikes.services import unregistered_record
 from nuanxin.compliance import hooks
 from nuanxin.mds import validate as v
-from nuanxin.mds.fastdb import Prepared, RawJson, adapter, bulk_insert_prepare
+from nuanxin.mds.fastdb import Prepared, RawJson, adapter, bulk_insert_prepare, uuid_key
 from nuanxin.mds.ingest.common import (
     MOVED_EVENT_TYPES,
     PARKED_EVENT_TYPES,
@@ -50,13 +49,13 @@ def events_ingest(*, operator: Operator, items: Any, evaluate: bool | None = Non
     result = BulkResult(total=len(items), items=items)
     max_ms = latest_allowed_ms()
     parsed: list[tuple[int, Any, tuple]] = []
-    seen: set[uuid.UUID] = set()
+    seen: set[str] = set()
     for index, item in enumerate(items):
         try:
             if not isinstance(item, dict):
                 raise v.bad("item", _("每一项必须是 JSON 对象。"))
-            event_id = v.as_uuid(item, "event_id")
-            device_id = v.as_uuid(item, "device_id")
+            event_id = v.as_uuid_text(item, "event_id")
+            device_id = v.as_uuid_text(item, "device_id")
             provider_check(item, operator)
             state = v.as_state(item)
             types = v.as_event_types(item, state)
@@ -72,7 +71,7 @@ def events_ingest(*, operator: Operator, items: Any, evaluate: bool | None = Non
             beacons = v.as_beacons(item)
             if event_id in seen:
                 raise duplicate_error("event_id")
-            seen.add(event_id)  # type: ignore[arg-type]
+            seen.add(event_id)
         except v.ItemError as exc:
             result.add_failure(item, exc)
             continue
@@ -117,10 +116,11 @@ def events_ingest(*, operator: Operator, items: Any, evaluate: bool | None = Non
     latest: dict[int, tuple] = {}
     parked: list[hooks.ParkedObservation] = []
     moved: list[hooks.MovedObservation] = []
+    op_pk = operator.pk
     for _index, item, p, bike in known:
-        owner = existing.get(p[0])
+        owner = existing.get(uuid_key(p[0])) if existing else None
         if owner is not None:
-            if owner == operator.pk:
+            if owner == op_pk:
                 result.success += 1  # idempotent repeat: already stored, nothing to do
             else:
                 result.add_failure(item, foreign_id_error("event_id"))
@@ -144,7 +144,7 @@ def events_ingest(*, operator: Operator, items: Any, evaluate: bool | None = Non
         rows.append(
             (
                 event_id,
-                operator.pk,
+                op_pk,
                 bike_id,
                 state,
                 types_json(types),
@@ -169,13 +169,13 @@ def events_ingest(*, operator: Operator, items: Any, evaluate: bool | None = Non
                 parked.append(
                     hooks.ParkedObservation(
                         bike_id=bike_id,
-                        operator_id=operator.pk,
+                        operator_id=op_pk,
                         at=at,
                         lat=lat,
                         lng=lng,
                         accuracy_m=acc,
                         source="event",
-                        source_id=str(event_id),
+                        source_id=event_id,
                         beacon_ids=tuple(beacons),
                     )
                 )
@@ -186,10 +186,10 @@ def events_ingest(*, operator: Operator, items: Any, evaluate: bool | None = Non
                 moved.append(
                     hooks.MovedObservation(
                         bike_id=bike_id,
-                        operator_id=operator.pk,
+                        operator_id=op_pk,
                         at=at,
                         reason=reason,
-                        source_id=str(event_id),
+                        source_id=event_id,
                     )
                 )
     result.success += len(rows)

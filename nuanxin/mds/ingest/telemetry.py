@@ -13,7 +13,7 @@ from nuanxin.bikes.models import Operator
 from nuanxin.bikes.services import unregistered_record
 from nuanxin.compliance import hooks
 from nuanxin.mds import validate as v
-from nuanxin.mds.fastdb import adapter, bulk_insert
+from nuanxin.mds.fastdb import adapter, bulk_insert, uuid_key
 from nuanxin.mds.ingest.common import (
     BulkResult,
     CityBoundary,
@@ -94,7 +94,7 @@ def telemetry_ingest(*, operator: Operator, items: Any, evaluate: bool | None = 
     latest: dict[int, tuple] = {}
     parked: list[hooks.ParkedObservation] = []
     for _index, item, p, bike in known:
-        owner = existing.get(p[0])
+        owner = existing.get(uuid_key(p[0]))
         if owner is not None:
             if owner == operator.pk:
                 result.success += 1
@@ -230,7 +230,7 @@ def trips_ingest(*, operator: Operator, items: Any) -> BulkResult:
     existing = existing_ids(Trip, "trip_id", [p[0] for _i, _it, p, _b in known])
     rows = []
     for _index, item, p, bike in known:
-        owner = existing.get(p[0])
+        owner = existing.get(uuid_key(p[0]))
         if owner is not None:
             if owner == operator.pk:
                 result.success += 1
