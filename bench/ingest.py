@@ -317,9 +317,10 @@ def main() -> None:
             drive_http(
                 base, make_batches(data, args.workers * 2, 50, seed=7 + len(results)), args.clients
             )
-            cpu0 = server_cpu_seconds(server)
+            cpu0, client0 = server_cpu_seconds(server), time.process_time()
             elapsed, accepted = drive_http(base, phase_batches, args.clients)
             cpu = server_cpu_seconds(server) - cpu0
+            client_cpu = time.process_time() - client0
             stop_server(server)
             server = None
             results[phase] = accepted / elapsed
@@ -329,7 +330,8 @@ def main() -> None:
                 f"in {elapsed:.2f}s = {results[phase]:,.0f} events/s ({args.clients} clients, "
                 f"{args.workers} gunicorn workers, batches of {args.size}); server CPU "
                 f"{cpu / max(accepted, 1) * 1e6:,.0f} µs/event = {accepted / max(cpu, 1e-9):,.0f} "
-                "events per CPU-second"
+                f"events per CPU-second; client CPU {client_cpu / max(accepted, 1) * 1e6:,.0f} "
+                "µs/event"
             )
         full_rate = results["evaluated"]
         if args.postgres:

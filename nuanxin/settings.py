@@ -127,11 +127,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             f"PRAGMA cache_size=-{envint('SQLITE_CACHE_MB', 128) * 1024}; "
             "PRAGMA temp_store=MEMORY; "
             # An ingest batch dirties ~3,000 pages (random UUID keys, bike rows): at the default
-            # 1,000-page checkpoint every commit also copied pages back and fsynced. 16,000
-            # pages (64 MB) checkpoint every few batches, where re-dirtied pages are written
-            # once (commit time per batch 45-57 ms → 30 ms, measured); the WAL file is cut
-            # back to 64 MB after each checkpoint.
-            f"PRAGMA wal_autocheckpoint={envint('SQLITE_WAL_CHECKPOINT_PAGES', 16000)}; "
+            # 1,000-page checkpoint every commit also copied pages back and fsynced. Our
+            # backend checkpoints passively after each process's writes, outside the writer
+            # queue (core/sqlite_writer); SQLite's automatic checkpoint, which runs inside a
+            # COMMIT, is only the backstop at 32,000 pages (128 MB). The WAL file is cut back
+            # to 64 MB after each checkpoint.
+            f"PRAGMA wal_autocheckpoint={envint('SQLITE_WAL_CHECKPOINT_PAGES', 32000)}; "
             "PRAGMA journal_size_limit=67108864; "
             f"PRAGMA mmap_size={envint('SQLITE_MMAP_MB', 1024) * 1024 * 1024};"
         ),

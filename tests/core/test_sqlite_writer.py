@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -88,4 +89,51 @@ def test_closing_a_connection_mid_transaction_releases_the_lock(tmp_path: Path) 
     a.close()
     _begin(b)
     _end(b, commit=True)
+    handler.close_all()
+
+
+def _in_database_file(path: Path, sql: str) -> list[tuple]:
+    """Read the database file alone, ignoring the WAL: what checkpoints have copied back."""
+    conn = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def test_commits_checkpoint_passively_after_leaving_the_writer_queue(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SQLITE_CHECKPOINT_INTERVAL_MS", "0")
+    path = tmp_path / "db.sqlite3"
+    settings = {
+        "ENGINE": "nuanxin.core.sqlite_writer",
+        "NAME": str(path),
+        # SQLite's own checkpoint off: only the backend's passive one can copy pages back.
+        "OPTIONS": {
+            "timeout": 5,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0;",
+        },
+    }
+    handler = ConnectionHandler({"default": dict(settings), "a": dict(settings)})
+    a = handler["a"]
+    _begin(a)
+    with a.cursor() as c:
+        c.execute("CREATE TABLE t (n INTEGER)")
+        c.execute("INSERT INTO t VALUES (7)")
+    _end(a, commit=True)
+    assert _in_database_file(path, "SELECT n FROM t") == [(7,)]
+    assert a._writer_held is False
+
+    monkeypatch.setenv("SQLITE_CHECKPOINT_INTERVAL_MS", "60000")
+    _begin(a)
+    with a.cursor() as c:
+        c.execute("INSERT INTO t VALUES (8)")
+    _end(a, commit=True)
+    # Within the interval: committed (in the WAL) but not yet copied back.
+    assert _in_database_file(path, "SELECT n FROM t ORDER BY n") == [(7,)]
+    with a.cursor() as c:
+        c.execute("SELECT n FROM t ORDER BY n")
+        assert c.fetchall() == [(7,), (8,)]
     handler.close_all()

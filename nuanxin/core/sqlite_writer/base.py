@@ -7,6 +7,14 @@ stored half as many events per second as one. Here every `BEGIN IMMEDIATE` first
 exclusive flock on `<database>.writer.lock` and keeps it until COMMIT or ROLLBACK; a waiting
 writer is woken within about a millisecond of the lock coming free.
 
+Checkpoints (copying the WAL back into the database file) also run outside the queue:
+automatic checkpoints run inside the COMMIT that crosses the threshold, that is while the
+writer lock is held, so every few batches one writer stalled all the others for the copy
+and its fsync. Here, after releasing the lock, a process runs a PASSIVE checkpoint at most
+every `SQLITE_CHECKPOINT_INTERVAL_MS` (default 200 ms); passive checkpoints never block
+readers or writers. SQLite's own automatic checkpoint stays on, at a higher threshold
+(settings.py), as the backstop.
+
 The lock is only a queue in front of SQLite's own locking, never a replacement for it:
 correctness still rests on SQLite. The OS drops the lock when a process dies, so a killed
 worker never leaves it held. In-memory databases (tests) are not shared between processes
@@ -15,18 +23,27 @@ and skip it.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
+import sqlite3
 import time
 from typing import Any
 
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base
 
+from nuanxin.lib.env import envint
+
+
+def checkpoint_interval_s() -> float:
+    return envint("SQLITE_CHECKPOINT_INTERVAL_MS", 200) / 1000
+
 
 class DatabaseWrapper(base.DatabaseWrapper):
     _writer_fd: int | None = None
     _writer_held = False
+    _checkpointed_at = 0.0
 
     def _writer_lock_path(self) -> str | None:
         if self.is_in_memory_db():
@@ -68,9 +85,22 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _commit(self) -> Any:
         try:
-            return super()._commit()  # type: ignore[misc]
+            result = super()._commit()  # type: ignore[misc]
         finally:
+            was_writer = self._writer_held
             self._writer_release()
+        if was_writer:
+            self._checkpoint_passive()
+        return result
+
+    def _checkpoint_passive(self) -> None:
+        now = time.monotonic()
+        if now - self._checkpointed_at < checkpoint_interval_s() or self.connection is None:
+            return
+        self._checkpointed_at = now
+        # Busy means another process is checkpointing: it does the work.
+        with contextlib.suppress(sqlite3.Error):
+            self.connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
     def _rollback(self) -> Any:
         try:
