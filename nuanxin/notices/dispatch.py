@@ -86,8 +86,12 @@ class DispatchPool:
     operators: dict[int, Operator] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, *, operator_ids: Iterable[int], at: datetime) -> DispatchPool:
-        entry, _stamp = index_for(at)
+    def load(
+        cls, *, operator_ids: Iterable[int], at: datetime, stamp: int | None = None
+    ) -> DispatchPool:
+        """`stamp`: the spots stamp the caller's decisions were judged with, when known (saves
+        the query that reads it, and plans against the same spots as the decisions)."""
+        entry, _stamp = index_for(at, stamp=stamp)
         pool = cls(at=at, entry=entry)
         for worker in free_workers(operator_ids):
             pool.workers.setdefault(worker.operator_id, []).append(worker)

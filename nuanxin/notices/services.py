@@ -175,8 +175,11 @@ class _Answers:
         if self.pool is None:
             # Loaded where the first notice opens: workers freed by earlier fixes are free.
             self.flush_fixes()
+            stamps = {c.spots_stamp for c in self.checks}
             self.pool = DispatchPool.load(
-                operator_ids={c.operator_id for c in self.checks}, at=self.now
+                operator_ids={c.operator_id for c in self.checks},
+                at=self.now,
+                stamp=stamps.pop() if len(stamps) == 1 and 0 not in stamps else None,
             )
             self.pool.bikes_preload(
                 {c.bike_id for c in self.checks if c.verdict != Verdict.IN_SPOT}
