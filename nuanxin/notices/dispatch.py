@@ -6,7 +6,8 @@ projection (a city grid is closer to L1 than to a straight line), at a walking p
 
 Notices open in batches (one per ingest request), so planning works on a `DispatchPool`
 loaded once per batch: the free workers of the operators concerned, taken out of the pool
-as they are assigned, and the spots' occupancy counted only around each bike.
+as they are assigned, and the spots' occupancy counted only around each bike, for all the
+batch's notices in one query (`DispatchPool.plan_many`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from django.db.models import Exists, OuterRef
 
@@ -40,6 +42,15 @@ class Dispatch:
     target_spot: Spot | None
     target_distance_m: float | None
     target_nav_url: str
+
+
+class PlanRequest(NamedTuple):
+    """One notice to plan: where the bike is and the name its navigation link shows."""
+
+    operator_id: int
+    lat: float
+    lng: float
+    label: str
 
 
 def manhattan_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
@@ -75,8 +86,12 @@ class DispatchPool:
     operators: dict[int, Operator] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, *, operator_ids: Iterable[int], at: datetime) -> DispatchPool:
-        entry, _stamp = index_for(at)
+    def load(
+        cls, *, operator_ids: Iterable[int], at: datetime, stamp: int | None = None
+    ) -> DispatchPool:
+        """`stamp`: the spots stamp the caller's decisions were judged with, when known (saves
+        the query that reads it, and plans against the same spots as the decisions)."""
+        entry, _stamp = index_for(at, stamp=stamp)
         pool = cls(at=at, entry=entry)
         for worker in free_workers(operator_ids):
             pool.workers.setdefault(worker.operator_id, []).append(worker)
@@ -112,33 +127,70 @@ class DispatchPool:
             candidates.remove(best[1])  # one open notice per worker at a time
         return best
 
-    def _nearest_with_room(self, lat: float, lng: float) -> tuple[int, float] | None:
+    def _nearest_with_room(
+        self, points: list[tuple[float, float]]
+    ) -> list[tuple[int, float] | None]:
+        """For each point, the nearest spot (index, metres) whose occupancy is under its
+        capacity. Occupancy is counted in rounds of the next ROOM_CANDIDATES spots of every
+        point still unanswered, all points in one query per round: the rounds depend on how
+        many full spots surround a point, not on how many points there are."""
         index = self.entry.index
-        near = index.nearest_spots(lat, lng, limit_m=ROOM_SEARCH_M)
-        for lo in range(0, len(near), ROOM_CANDIDATES):
-            chunk = near[lo : lo + ROOM_CANDIDATES]
-            occupancy = occupancy_now({index.spots[i].spot_id for i, _d in chunk})
-            for i, d in chunk:
-                if occupancy.get(index.spots[i].spot_id, 0) < index.spots[i].capacity:
-                    return i, d
-        return None
+        nears = [index.nearest_spots(lat, lng, limit_m=ROOM_SEARCH_M) for lat, lng in points]
+        found: list[tuple[int, float] | None] = [None] * len(points)
+        occupancy: dict[int, int] = {}
+        pending = [k for k, near in enumerate(nears) if near]
+        lo = 0
+        while pending:
+            window = {k: nears[k][lo : lo + ROOM_CANDIDATES] for k in pending}
+            wanted = {index.spots[i].spot_id for chunk in window.values() for i, _d in chunk}
+            wanted -= occupancy.keys()
+            if wanted:
+                occupancy.update(dict.fromkeys(wanted, 0) | occupancy_now(wanted))
+            still = []
+            for k, chunk in window.items():
+                for i, d in chunk:
+                    if occupancy[index.spots[i].spot_id] < index.spots[i].capacity:
+                        found[k] = (i, d)
+                        break
+                else:
+                    if lo + ROOM_CANDIDATES < len(nears[k]):
+                        still.append(k)
+            pending, lo = still, lo + ROOM_CANDIDATES
+        return found
 
     def plan(self, *, operator_id: int, lat: float, lng: float, label: str) -> Dispatch:
-        best = self._take_nearest_worker(operator_id, lat, lng)
-        room = self._nearest_with_room(lat, lng)
-        target = target_d = None
-        target_url = ""
-        if room is not None:
-            snap = self.entry.index.spots[room[0]]
-            target = Spot.objects.filter(pk=snap.spot_id).first()
-            target_d = room[1]
-            target_url = amap_walk_link(lat=snap.center_lat, lng=snap.center_lng, name=snap.name)
-        return Dispatch(
-            worker=best[1] if best else None,
-            route_distance_m=best[0] if best else None,
-            eta_seconds=round(best[0] / walk_speed_mps()) if best else None,
-            nav_url=amap_walk_link(lat=lat, lng=lng, name=label),
-            target_spot=target,
-            target_distance_m=target_d,
-            target_nav_url=target_url,
+        return self.plan_many([PlanRequest(operator_id, lat, lng, label)])[0]
+
+    def plan_many(self, requests: list[PlanRequest]) -> list[Dispatch]:
+        """Plan a batch's notices in order: each takes the nearest worker left in the pool.
+        "Room" is the spots' occupancy now; bikes sent to the same spot by earlier notices
+        of the batch are not counted (they are not parked there yet)."""
+        rooms = self._nearest_with_room([(r.lat, r.lng) for r in requests])
+        index = self.entry.index
+        spots = Spot.objects.in_bulk(
+            sorted({index.spots[room[0]].spot_id for room in rooms if room is not None})
         )
+        plans = []
+        for r, room in zip(requests, rooms, strict=True):
+            best = self._take_nearest_worker(r.operator_id, r.lat, r.lng)
+            target = target_d = None
+            target_url = ""
+            if room is not None:
+                snap = index.spots[room[0]]
+                target = spots.get(snap.spot_id)
+                target_d = room[1]
+                target_url = amap_walk_link(
+                    lat=snap.center_lat, lng=snap.center_lng, name=snap.name
+                )
+            plans.append(
+                Dispatch(
+                    worker=best[1] if best else None,
+                    route_distance_m=best[0] if best else None,
+                    eta_seconds=round(best[0] / walk_speed_mps()) if best else None,
+                    nav_url=amap_walk_link(lat=r.lat, lng=r.lng, name=r.label),
+                    target_spot=target,
+                    target_distance_m=target_d,
+                    target_nav_url=target_url,
+                )
+            )
+        return plans

@@ -4,23 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nuanxin.audit.services import audit_record
+from nuanxin.audit.services import AuditItem, audit_record, audit_record_many
+from nuanxin.bikes.models import Spot, SpotVersion
 from nuanxin.compliance.config import loop_config
 from nuanxin.compliance.hooks import MovedObservation
 from nuanxin.compliance.models import BikeParking, ParkingCheck, Verdict
 from nuanxin.compliance.writes import Decision
 from nuanxin.core.errors import Conflict, DomainError
 from nuanxin.mds.fastdb import ids_reserve, select_in
-from nuanxin.notices.dispatch import DispatchPool
+from nuanxin.notices.dispatch import Dispatch, DispatchPool, PlanRequest
 from nuanxin.notices.models import Notice
-from nuanxin.notices.webhooks import webhook_enqueue
+from nuanxin.notices.webhooks import webhook_enqueue, webhooks_enqueue_many
 
 SYSTEM = "system:notices"
 CheckLike = ParkingCheck | Decision  # a stored decision, as a model row or as written in bulk
@@ -46,20 +48,55 @@ def notice_open(
     """Open a notice for one outside/uncertain decision (None if the bike already has one).
     `pool`: the batch's dispatch pool, when the caller opens many notices at once."""
     now = now or timezone.now()
-    cfg = loop_config()
-    kind = Notice.Kind.VIOLATION if check.verdict == Verdict.OUTSIDE else Notice.Kind.CONFIRM
-    deadline = now + timedelta(seconds=cfg.fix_window_seconds)
     if pool is None:
         pool = DispatchPool.load(operator_ids=[check.operator_id], at=now)
-    bike = pool.bike(check.bike_id)
-    plan = pool.plan(operator_id=check.operator_id, lat=check.lat, lng=check.lng, label=bike.plate)
+    return notices_open_many(checks=[check], now=now, pool=pool)[0]
+
+
+def notices_open_many(
+    *, checks: Sequence[CheckLike], now: datetime, pool: DispatchPool
+) -> list[Notice | None]:
+    """Open a notice for each decision, in order (workers are taken from `pool` in that
+    order), with one id reservation, INSERT, audit append and webhook INSERT for all.
+    A bike whose notice a concurrent request opened first gets None, the rest still open."""
+    if not checks:
+        return []
+    pool.bikes_preload({c.bike_id for c in checks})
+    plans = pool.plan_many(
+        [PlanRequest(c.operator_id, c.lat, c.lng, pool.bike(c.bike_id).plate) for c in checks]
+    )
     try:
-        with transaction.atomic():
-            (pk,) = ids_reserve(Notice, 1)  # the number carries the id: one INSERT, no UPDATE
-            notice = Notice.objects.create(
+        return list(_notices_insert(list(zip(checks, plans, strict=True)), now=now, pool=pool))
+    except IntegrityError:  # the one-open-notice-per-bike index refused one of them
+        if len(checks) == 1:
+            return [None]
+    opened: list[Notice | None] = []
+    for pair in zip(checks, plans, strict=True):
+        try:
+            opened.extend(_notices_insert([pair], now=now, pool=pool))
+        except IntegrityError:  # another request opened this bike's notice first
+            opened.append(None)
+    return opened
+
+
+def _notices_insert(
+    pairs: list[tuple[CheckLike, Dispatch]], *, now: datetime, pool: DispatchPool
+) -> list[Notice]:
+    """INSERT the planned notices with their audit rows and webhooks, all or none (a
+    savepoint: an IntegrityError leaves the caller's transaction usable)."""
+    cfg = loop_config()
+    deadline = now + timedelta(seconds=cfg.fix_window_seconds)
+    due_at = deadline + timedelta(seconds=cfg.grace_seconds)
+    with transaction.atomic():
+        pks = ids_reserve(Notice, len(pairs))  # the number carries the id: no UPDATE after
+        notices = []
+        for pk, (check, plan) in zip(pks, pairs, strict=True):
+            notice = Notice(
                 pk=pk,
                 number=notice_number_for(pk=pk, issued_at=now),
-                kind=kind,
+                kind=Notice.Kind.VIOLATION
+                if check.verdict == Verdict.OUTSIDE
+                else Notice.Kind.CONFIRM,
                 operator_id=check.operator_id,
                 bike_id=check.bike_id,
                 check_ref_id=check.pk,  # type: ignore[misc]  # stored: pk is set
@@ -68,7 +105,7 @@ def notice_open(
                 observed_at=check.observed_at,
                 issued_at=now,
                 deadline=deadline,
-                due_at=deadline + timedelta(seconds=cfg.grace_seconds),
+                due_at=due_at,
                 worker=plan.worker,
                 route_distance_m=plan.route_distance_m,
                 eta_seconds=plan.eta_seconds,
@@ -78,24 +115,99 @@ def notice_open(
                 target_nav_url=plan.target_nav_url,
             )
             # Relations the audit and webhook payload read, from memory instead of queries.
-            notice.bike, notice.operator = bike, pool.operator(check.operator_id)
-            notice.check_ref = check if isinstance(check, ParkingCheck) else check.as_model()
-            audit_record(
-                actor=None,
-                actor_label=SYSTEM,
-                action="notice.open",
-                obj=notice,
-                after={
-                    "kind": kind,
-                    "check": check.pk,
-                    "deadline": deadline,
-                    "worker": plan.worker.pk if plan.worker else None,
-                },
+            notice.bike, notice.operator = (
+                pool.bike(check.bike_id),
+                pool.operator(check.operator_id),
             )
-            webhook_enqueue(notice=notice, event="notice.opened")
-    except IntegrityError:  # another request opened the bike's notice first
-        return None
-    return notice
+            notice.check_ref = check if isinstance(check, ParkingCheck) else check.as_model()
+            notices.append(notice)
+        Notice.objects.bulk_create(notices)
+        audit_record_many(
+            items=[
+                AuditItem(
+                    action="notice.open",
+                    obj=n,
+                    after={
+                        "kind": n.kind,
+                        "check": n.check_ref_id,
+                        "deadline": deadline,
+                        "worker": n.worker_id,
+                    },
+                )
+                for n in notices
+            ],
+            actor_label=SYSTEM,
+        )
+        hooked = [n for n in notices if n.operator.webhook_url]
+        _checks_explained([n.check_ref for n in hooked])
+        webhooks_enqueue_many(notices=hooked, event="notice.opened")
+    return notices
+
+
+def _checks_explained(checks: list[ParkingCheck]) -> None:
+    """Load the spot and spot version that `ParkingCheck.explanation()` names, for all the
+    checks in two queries (instead of two per check)."""
+    spots = Spot.objects.in_bulk({c.spot_id for c in checks if c.spot_id})
+    versions = SpotVersion.objects.in_bulk({c.spot_version_id for c in checks if c.spot_version_id})
+    for c in checks:
+        if c.spot_id and not ParkingCheck.spot.is_cached(c):
+            c.spot = spots.get(c.spot_id)
+        if c.spot_version_id and not ParkingCheck.spot_version.is_cached(c):
+            c.spot_version = versions.get(c.spot_version_id)
+
+
+class _Answers:
+    """A batch's decisions that answer or open notices, written in bulk. A step that
+    depends on an earlier one for the same bike (a fix, then a new notice) flushes first,
+    so the outcome is the same as handling the decisions one by one."""
+
+    def __init__(self, checks: Sequence[CheckLike], now: datetime, open_by_bike: dict) -> None:
+        self.checks, self.now, self.open_by_bike = checks, now, open_by_bike
+        self.fixes: dict[int, FixEvidence] = {}
+        self.opens: dict[int, CheckLike] = {}
+        self.pool: DispatchPool | None = None
+        self.opened: list[Notice] = []
+
+    def fix_later(self, evidence: FixEvidence) -> None:
+        self.fixes[evidence.notice.bike_id] = evidence
+
+    def open_later(self, check: CheckLike) -> None:
+        if self.pool is None:
+            # Loaded where the first notice opens: workers freed by earlier fixes are free.
+            self.flush_fixes()
+            stamps = {c.spots_stamp for c in self.checks}
+            self.pool = DispatchPool.load(
+                operator_ids={c.operator_id for c in self.checks},
+                at=self.now,
+                stamp=stamps.pop() if len(stamps) == 1 and 0 not in stamps else None,
+            )
+            self.pool.bikes_preload(
+                {c.bike_id for c in self.checks if c.verdict != Verdict.IN_SPOT}
+            )
+        self.opens[check.bike_id] = check
+
+    def settle(self, bike_id: int) -> None:
+        """Write what is pending for this bike before judging another of its decisions."""
+        if bike_id in self.fixes:
+            self.flush_fixes()
+        if bike_id in self.opens:
+            self.flush_opens()
+
+    def flush_fixes(self) -> None:
+        evidence, self.fixes = list(self.fixes.values()), {}
+        for e, ok in zip(evidence, notices_fix_many(evidence=evidence), strict=True):
+            if ok:
+                self.open_by_bike.pop(e.notice.bike_id, None)
+
+    def flush_opens(self) -> None:
+        checks, self.opens = list(self.opens.values()), {}
+        if not checks:
+            return
+        assert self.pool is not None
+        for notice in notices_open_many(checks=checks, now=self.now, pool=self.pool):
+            if notice is not None:
+                self.opened.append(notice)
+                self.open_by_bike[notice.bike_id] = notice
 
 
 def notices_on_checks(*, checks: Sequence[CheckLike]) -> list[Notice]:
@@ -110,35 +222,27 @@ def notices_on_checks(*, checks: Sequence[CheckLike]) -> list[Notice]:
     latest_ref = dict(
         BikeParking.objects.filter(bike_id__in=flagged).values_list("bike_id", "check_id_ref")
     )
-    opened = []
-    pool: DispatchPool | None = None  # loaded once per batch, only if a notice opens
+    todo = _Answers(checks, now, open_by_bike)
     for c in sorted(checks, key=lambda c: c.observed_at):
-        existing = open_by_bike.get(c.bike_id)
         if c.verdict == Verdict.IN_SPOT:
-            if (
-                existing is not None
-                and c.observed_at >= existing.observed_at
-                and notice_fix(
-                    notice=existing, at=c.observed_at, reason="in_spot", source_id=c.source_id
-                )
-            ):
-                open_by_bike.pop(c.bike_id, None)
+            todo.settle(c.bike_id)
+            existing = open_by_bike.get(c.bike_id)
+            if existing is not None and c.observed_at >= existing.observed_at:
+                todo.fix_later(FixEvidence(existing, c.observed_at, "in_spot", c.source_id))
             continue
         if latest_ref.get(c.bike_id) != c.pk:
             continue  # a newer observation of this bike exists: judge that one
+        todo.settle(c.bike_id)
+        existing = open_by_bike.get(c.bike_id)
         if existing is not None:
             if existing.kind == Notice.Kind.CONFIRM and c.verdict == Verdict.OUTSIDE:
                 notice_close(notice=existing, reason="superseded")
             else:
                 continue
-        if pool is None:
-            pool = DispatchPool.load(operator_ids={c.operator_id for c in checks}, at=now)
-            pool.bikes_preload(flagged)
-        notice = notice_open(check=c, now=now, pool=pool)
-        if notice is not None:
-            opened.append(notice)
-            open_by_bike[c.bike_id] = notice
-    return opened
+        todo.open_later(c)
+    todo.flush_fixes()
+    todo.flush_opens()
+    return todo.opened
 
 
 def open_notices_for(bike_ids: set[int] | list[int]) -> list[Notice]:
@@ -156,63 +260,167 @@ def open_notices_for(bike_ids: set[int] | list[int]) -> list[Notice]:
 
 
 def notices_on_moved(*, observations: Sequence[MovedObservation]) -> int:
-    fixed = 0
     by_bike = {o.bike_id: o for o in observations}
+    evidence = []
     for notice in open_notices_for(list(by_bike)):
         o = by_bike[notice.bike_id]
         if o.at < notice.observed_at:
             continue  # a movement before the violation answers nothing
-        if notice_fix(notice=notice, at=o.at, reason=o.reason, source_id=o.source_id):
-            fixed += 1
-    return fixed
+        evidence.append(FixEvidence(notice, o.at, o.reason, o.source_id))
+    return sum(notices_fix_many(evidence=evidence))
 
 
 def notice_fix(*, notice: Notice, at: datetime, reason: str, source_id: str) -> bool:
-    """Confirm a fix from evidence timestamped `at`. Judged on the evidence's own time:
-    it counts when `at` ≤ deadline + clock-skew tolerance. Later evidence is recorded as a
-    late fix and the penalty goes ahead. Returns True when the notice was fixed."""
-    cfg = loop_config()
-    skew = timedelta(seconds=cfg.clock_skew_seconds)
+    """Confirm a fix from evidence timestamped `at` (see `notices_fix_many`).
+    Returns True when the notice was fixed."""
+    return notices_fix_many(evidence=[FixEvidence(notice, at, reason, source_id)])[0]
+
+
+class FixEvidence(NamedTuple):
+    """Evidence that an open notice's bike was moved or parked well, timestamped `at`."""
+
+    notice: Notice
+    at: datetime
+    reason: str
+    source_id: str
+
+
+def notices_fix_many(*, evidence: Sequence[FixEvidence]) -> list[bool]:
+    """Confirm fixes, judged on each piece of evidence's own time: it counts when `at` ≤
+    deadline + clock-skew tolerance. Later evidence (of a violation) is recorded as a late
+    fix and the penalty goes ahead. True for each notice fixed (or, for a confirmation,
+    closed); the notices fixed are refreshed in place.
+
+    A fixed number of statements for any number of notices: one conditional UPDATE …
+    RETURNING per kind of outcome claims the rows still open (the penalty job races on
+    status=open, and exactly one of them wins), one SELECT reloads the fixed ones with what
+    their webhook payload shows, one audit append, one webhook INSERT."""
+    if not evidence:
+        return []
+    skew = timedelta(seconds=loop_config().clock_skew_seconds)
     now = timezone.now()
+    is_late = [
+        e.notice.kind == Notice.Kind.VIOLATION and not e.notice.counts_as_fixed_at(e.at, skew)
+        for e in evidence
+    ]
+    late = [e for e, x in zip(evidence, is_late, strict=True) if x]
+    on_time = [e for e, x in zip(evidence, is_late, strict=True) if not x]
+    items: list[AuditItem] = []
     with transaction.atomic():
-        if notice.kind == Notice.Kind.VIOLATION and not notice.counts_as_fixed_at(at, skew):
-            updated = Notice.objects.filter(
-                pk=notice.pk, status=Notice.Status.OPEN, late_fix_at__isnull=True
-            ).update(late_fix_at=at)
-            if updated:
-                audit_record(
-                    actor=None,
-                    actor_label=SYSTEM,
-                    action="notice.late_fix",
-                    obj=notice,
-                    after={"evidence_at": at, "reason": reason, "source_id": source_id},
+        claimed = _claim(
+            "late_fix_at = {late_fix_at}",
+            {"late_fix_at": [(e.notice.pk, e.at) for e in late]},
+            extra_where="late_fix_at IS NULL",
+        )
+        for e in late:
+            if e.notice.pk in claimed:
+                items.append(
+                    AuditItem(
+                        action="notice.late_fix",
+                        obj=e.notice,
+                        after={"evidence_at": e.at, "reason": e.reason, "source_id": e.source_id},
+                    )
                 )
-            return False
-        new_status = (
-            Notice.Status.FIXED if notice.kind == Notice.Kind.VIOLATION else Notice.Status.CLOSED
+        claimed = _claim(
+            "status = CASE WHEN kind = %s THEN %s ELSE %s END, closed_at = %s, "
+            "fixed_at = {fixed_at}, fix_reason = {fix_reason}, fix_source_id = {fix_source_id}",
+            {
+                "fixed_at": [(e.notice.pk, e.at) for e in on_time],
+                "fix_reason": [(e.notice.pk, e.reason[:32]) for e in on_time],
+                "fix_source_id": [(e.notice.pk, e.source_id[:64]) for e in on_time],
+            },
+            params=[
+                Notice.Kind.VIOLATION.value,
+                Notice.Status.FIXED.value,
+                Notice.Status.CLOSED.value,
+                connection.ops.adapt_datetimefield_value(now),
+            ],
         )
-        # Conditional update: the penalty job and a fix race on status=open; one wins.
-        updated = Notice.objects.filter(pk=notice.pk, status=Notice.Status.OPEN).update(
-            status=new_status,
-            fixed_at=at,
-            fix_reason=reason[:32],
-            fix_source_id=source_id[:64],
-            closed_at=now,
+        fixed = _reloaded([e.notice for e in on_time if e.notice.pk in claimed])
+        for e in on_time:
+            if e.notice.pk in claimed:
+                before = _snapshot(e.notice)
+                _copy_fields(fixed[e.notice.pk], into=e.notice)
+                items.append(
+                    AuditItem(
+                        action="notice.fix",
+                        obj=e.notice,
+                        before=before,
+                        after=_snapshot(e.notice) | {"source_id": e.source_id},
+                    )
+                )
+        audit_record_many(items=items, actor_label=SYSTEM)
+        webhooks_enqueue_many(
+            notices=[fixed[e.notice.pk] for e in on_time if e.notice.pk in claimed],
+            event="notice.fixed",
         )
-        if not updated:
-            return False
-        before = _snapshot(notice)
-        notice.refresh_from_db()
-        audit_record(
-            actor=None,
-            actor_label=SYSTEM,
-            action="notice.fix",
-            obj=notice,
-            before=before,
-            after=_snapshot(notice) | {"source_id": source_id},
-        )
-        webhook_enqueue(notice=notice, event="notice.fixed")
-    return True
+    return [not x and e.notice.pk in claimed for e, x in zip(evidence, is_late, strict=True)]
+
+
+CLAIM_CHUNK = 200  # notices per UPDATE (each brings a few parameters; SQLite allows 32766)
+
+
+def _claim(
+    assignments: str,
+    values: dict[str, list[tuple[int, Any]]],
+    *,
+    params: Sequence[Any] = (),
+    extra_where: str = "",
+) -> set[int]:
+    """UPDATE the open notices named in `values` (per-row values set by `CASE id`), and
+    return the ids it changed: a row no longer open (penalised, fixed meanwhile) is left
+    alone. `assignments` holds `{column}` placeholders for the per-row values."""
+    ids = [pk for pk, _v in next(iter(values.values()))]
+    table = Notice._meta.db_table
+    claimed: set[int] = set()
+    for lo in range(0, len(ids), CLAIM_CHUNK):
+        part = ids[lo : lo + CLAIM_CHUNK]
+        cases, case_params = {}, []
+        for column, rows in values.items():
+            field = Notice._meta.get_field(column)
+            assert isinstance(field, Field)
+            chunk = rows[lo : lo + CLAIM_CHUNK]
+            then = "%s"
+            if connection.vendor == "postgresql":  # a CASE of untyped literals would be text
+                then = f"CAST(%s AS {field.db_type(connection)})"
+            cases[column] = "CASE id " + f"WHEN %s THEN {then} " * len(chunk) + "END"
+            for pk, value in chunk:
+                case_params += [pk, field.get_db_prep_save(value, connection)]
+        # Placeholders in SET come before those of WHERE: `params`, then the cases, in the
+        # order of `values` (which must be the order of the `{column}`s in `assignments`).
+        sql_set = assignments.format(**cases)
+        where = f"id IN ({', '.join(['%s'] * len(part))}) AND status = %s"
+        if extra_where:
+            where += f" AND {extra_where}"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET {sql_set} WHERE {where} RETURNING id",
+                [*params, *case_params, *part, Notice.Status.OPEN.value],
+            )
+            claimed.update(pk for (pk,) in cursor.fetchall())
+    return claimed
+
+
+def _reloaded(notices: list[Notice]) -> dict[int, Notice]:
+    """The notices as now stored, with the relations their webhook payload reads."""
+    if not notices:
+        return {}
+    related = (
+        "bike",
+        "operator",
+        "worker",
+        "target_spot",
+        "check_ref__spot",
+        "check_ref__spot_version",
+    )
+    # No ORDER BY (the model's default ordering costs more to compile than the rows to read).
+    return Notice.objects.select_related(*related).order_by().in_bulk([n.pk for n in notices])
+
+
+def _copy_fields(source: Notice, *, into: Notice) -> None:
+    """`refresh_from_db` without the query: the stored row was just read into `source`."""
+    for f in Notice._meta.concrete_fields:
+        setattr(into, f.attname, getattr(source, f.attname))
 
 
 def notice_close(*, notice: Notice, reason: str, by: Any = None) -> Notice:
