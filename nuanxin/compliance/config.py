@@ -24,14 +24,26 @@ class LoopConfig:
         return self.clock_skew_seconds + self.late_event_seconds
 
 
+_parsed: tuple[str, int, dict] | None = None
+
+
 def _policy() -> dict:
+    """The policy data file, parsed again only when it changes (checked by its mtime, so an
+    edit by the bureau applies to the next batch without a restart)."""
+    global _parsed
     try:
         from nuanxin.bikes.policy import policy_path
 
-        path = policy_path()
+        path = Path(policy_path())
     except ImportError:  # pragma: no cover - the bikes app always ships it
         path = Path(settings.BASE_DIR) / "data/bikes/policy.json"
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+    stamp = path.stat().st_mtime_ns
+    cached = _parsed
+    if cached is not None and cached[0] == str(path) and cached[1] == stamp:
+        return cached[2]
+    data = json.loads(path.read_text(encoding="utf-8"))
+    _parsed = (str(path), stamp, data)
+    return data
 
 
 def _float_env(name: str, default: float) -> float:

@@ -60,6 +60,38 @@ def test_out_of_order_events_are_accepted_and_the_latest_state_wins(agency: Agen
     assert MdsEvent.objects.filter(bike=bike).count() == 2
 
 
+def test_state_and_position_each_advance_on_their_own_time(agency: Agency) -> None:
+    """A located event older than the bike's state (set by a later event without a location)
+    but newer than its position moves the position only; a newer one moves both."""
+    bike = agency.register(1)[0]
+    t = now_ms() - 60_000
+    no_location = agency.event(
+        bike, vehicle_state="non_operational", event_types=["battery_low"], timestamp=t
+    )
+    no_location.pop("location")
+    no_location["event_geographies"] = [str(uuid.uuid4())]
+    assert agency.post("/events", [no_location]).status_code == 201
+    located_older = agency.event(
+        bike, timestamp=t - 10_000, location={"lat": 33.861, "lng": 115.741}
+    )
+    assert agency.post("/events", [located_older]).json()["success"] == 1
+    bike.refresh_from_db()
+    assert bike.vehicle_state == "non_operational"
+    assert (bike.lat, bike.lng) == (33.861, 115.741)
+
+    telemetry = agency.telemetry(
+        bike, timestamp=t + 20_000, location={"lat": 33.862, "lng": 115.742}
+    )
+    assert agency.post("/telemetry", [telemetry]).status_code == 201
+    located_newer_state = agency.event(
+        bike, timestamp=t + 10_000, location={"lat": 33.863, "lng": 115.743}
+    )
+    assert agency.post("/events", [located_newer_state]).json()["success"] == 1
+    bike.refresh_from_db()
+    assert bike.vehicle_state == "available"  # newer than the state
+    assert (bike.lat, bike.lng) == (33.862, 115.742)  # older than the telemetry position
+
+
 def test_each_bad_item_gets_a_specific_mds_error_and_good_ones_still_land(
     agency: Agency, other_agency: Agency
 ) -> None:
