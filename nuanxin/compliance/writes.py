@@ -113,6 +113,8 @@ class PreparedChecks:
 
 
 def checks_prepare(decisions: Sequence[Decision], now: datetime) -> PreparedChecks:
+    """Stamp the decisions with their time and adapt their rows, and each bike's latest
+    parking state, for `checks_store`."""
     for d in decisions:
         d.created_at = now
     prepared = bulk_insert_prepare(
