@@ -17,6 +17,7 @@ from nuanxin.mds.fastdb import Prepared, RawJson, adapter, bulk_insert_prepare, 
 from nuanxin.mds.ingest.common import (
     MOVED_EVENT_TYPES,
     PARKED_EVENT_TYPES,
+    POSITION_UPDATE,
     BulkResult,
     CityBoundary,
     batch_audit,
@@ -229,64 +230,24 @@ def events_ingest(*, operator: Operator, items: Any, evaluate: bool | None = Non
     return result
 
 
-_NEWER_STATE = "(state_at IS NULL OR state_at < %s)"
-_NEWER_POSITION = "(position_at IS NULL OR position_at < %s)"
-
-
-def _set_if(condition: str, column: str) -> str:
-    return f"{column} = CASE WHEN {condition} THEN %s ELSE {column} END"
-
-
-# One statement per bike for state and position (one B-tree descent, not two). Each part is
-# guarded by its own timestamp, as two separate UPDATEs would be: an out-of-order event can
-# be newer than the bike's position (after a location-less event) but older than its state.
-# SET expressions all read the row as it was, so the guards see the old timestamps.
-STATE_AND_POSITION_UPDATE = (
-    f"UPDATE {Bike._meta.db_table} SET "
-    + ", ".join(
-        [
-            _set_if(_NEWER_STATE, "vehicle_state"),
-            _set_if(_NEWER_STATE, "last_event_types"),
-            _set_if(_NEWER_STATE, "state_at"),
-            f"battery_percent = CASE WHEN {_NEWER_STATE} THEN COALESCE(%s, battery_percent) "
-            "ELSE battery_percent END",
-            _set_if(_NEWER_POSITION, "lat"),
-            _set_if(_NEWER_POSITION, "lng"),
-            _set_if(_NEWER_POSITION, "accuracy_m"),
-            _set_if(_NEWER_POSITION, "position_at"),
-        ]
-    )
-    + f" WHERE id = %s AND ({_NEWER_STATE} OR {_NEWER_POSITION})"
-)
-STATE_UPDATE = (
-    f"UPDATE {Bike._meta.db_table} SET vehicle_state = %s, last_event_types = %s, "
-    "state_at = %s, battery_percent = COALESCE(%s, battery_percent) "
-    f"WHERE id = %s AND {_NEWER_STATE}"
-)
-
-
 def advance_state_prepare(latest: dict[int, tuple]) -> tuple[Prepared, Prepared]:
-    """The UPDATEs that move each bike to its newest state (and position, when the event has
-    one); rows already newer (out-of-order input) are kept by their guards."""
-    both, state_only = [], []
+    """The UPDATEs that move each bike to its newest state and position; each is guarded by
+    its own timestamp, so out-of-order input never rolls either back. (One combined UPDATE
+    with a CASE guard per column measured no faster, so the simpler pair stays.)"""
+    table = Bike._meta.db_table
+    state_params, pos_params = [], []
     to_ts, to_json = adapter("datetime"), adapter("json")
     for bike_id, (state, types, at, lat, lng, acc, battery) in latest.items():
         ts = to_ts(at)
-        types_text = to_json(types_json(types))
-        if lat is None:
-            state_only.append([state, types_text, ts, battery, bike_id, ts])
-            continue
-        both.append(
-            [
-                *(ts, state),
-                *(ts, types_text),
-                *(ts, ts),
-                *(ts, battery),
-                *(ts, lat),
-                *(ts, lng),
-                *(ts, acc),
-                *(ts, ts),
-                *(bike_id, ts, ts),
-            ]
-        )
-    return Prepared(STATE_AND_POSITION_UPDATE, both), Prepared(STATE_UPDATE, state_only)
+        state_params.append([state, to_json(types_json(types)), ts, battery, bike_id, ts])
+        if lat is not None:
+            pos_params.append([lat, lng, acc, ts, bike_id, ts])
+    return (
+        Prepared(
+            f"UPDATE {table} SET vehicle_state = %s, last_event_types = %s, state_at = %s, "
+            "battery_percent = COALESCE(%s, battery_percent) "
+            "WHERE id = %s AND (state_at IS NULL OR state_at < %s)",
+            state_params,
+        ),
+        Prepared(POSITION_UPDATE, pos_params),
+    )
