@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
-    from nuanxin.compliance.services import Judgement
+    from nuanxin.compliance.services import EvaluationSummary, Judgement
 
 
 class ParkedObservation(NamedTuple):
@@ -43,11 +43,12 @@ class MovedObservation(NamedTuple):
     source_id: str
 
 
-def parked_bikes_evaluate(*, observations: Sequence[ParkedObservation]) -> None:
-    """Classify each parked bike against the spots in force at its time (compliance team)."""
+def parked_bikes_evaluate(*, observations: Sequence[ParkedObservation]) -> EvaluationSummary:
+    """Classify each parked bike against the spots in force at its time and store the
+    decisions with their consequences (compliance team)."""
     from nuanxin.compliance import services
 
-    services.parked_bikes_evaluate(observations=observations)
+    return services.parked_bikes_evaluate(observations=observations)
 
 
 def parked_bikes_judge(*, observations: Sequence[ParkedObservation]) -> Judgement:

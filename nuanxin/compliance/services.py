@@ -189,7 +189,9 @@ def bikes_moved(*, observations: Sequence[MovedObservation], stamp: int | None =
     from nuanxin.notices.services import notices_on_moved
 
     with transaction.atomic():
-        freed = writes.bikes_unpark({bike_id: o.at for bike_id, o in latest.items()})
+        freed = writes.bikes_unpark(
+            {bike_id: (o.at, o.operator_id) for bike_id, o in latest.items()}
+        )
         fixed = notices_on_moved(observations=list(latest.values()))
         overflow_refresh(spot_ids=freed, stamp=stamp)
     return fixed

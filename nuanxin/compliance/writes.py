@@ -164,9 +164,14 @@ def _checks_insert_sql() -> str:
     ).sql
 
 
-def bikes_unpark(latest: dict[int, datetime]) -> set[int]:
-    """Mark moved bikes as no longer parked (only where the movement is not older than the
-    parking state); returns the spots they freed."""
+def bikes_unpark(latest: dict[int, tuple[datetime, int]]) -> set[int]:
+    """Record each moved bike ({bike_id: (moved_at, operator_id)}) as not parked since it
+    moved, unless a newer observation is already recorded; returns the spots they freed.
+
+    A bike with no parking state yet gets one too: a parking observation older than the
+    movement, judged after it (later in the same batch, or in a replay), must then find the
+    newer movement and leave the bike unparked — and, not being the bike's latest decision,
+    open no notice for a bike that has long left."""
     table = BikeParking._meta.db_table
     to_ts = adapter("datetime")
     rows = select_in(
@@ -174,19 +179,17 @@ def bikes_unpark(latest: dict[int, datetime]) -> set[int]:
         list(latest),
         params=[True],
     )
-    freed: set[int] = set()
-    params = []
-    for bike_id, spot_id, at in rows:
-        moved_at = latest[bike_id]
-        if moved_at < as_aware(at):
-            continue
-        if spot_id:
-            freed.add(spot_id)
-        ts = to_ts(moved_at)
-        params.append((False, ts, bike_id, ts))
+    freed = {
+        spot_id for bike_id, spot_id, at in rows if spot_id and latest[bike_id][0] >= as_aware(at)
+    }
     bulk_execute(
-        f"UPDATE {table} SET parked = %s, at = %s, spot_id = NULL, verdict = '' "
-        "WHERE bike_id = %s AND at <= %s",
-        params,
+        f"INSERT INTO {table} (bike_id, operator_id, at, verdict, spot_id, check_id_ref, parked) "
+        "VALUES (%s, %s, %s, '', NULL, NULL, %s) "
+        "ON CONFLICT (bike_id) DO UPDATE SET parked = excluded.parked, at = excluded.at, "
+        f"spot_id = NULL, verdict = '' WHERE {table}.at <= excluded.at",
+        [
+            (bike_id, operator_id, to_ts(moved_at), False)
+            for bike_id, (moved_at, operator_id) in latest.items()
+        ],
     )
     return freed

@@ -1,14 +1,15 @@
-"""Ingest hands parked bikes to the compliance engine after the batch commits (the seam)."""
+"""Ingest hands parked and moved bikes to the compliance engine, in the batch's transaction."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from nuanxin.compliance.models import ParkingCheck
+from nuanxin.compliance.models import BikeParking, ParkingCheck
+from nuanxin.notices.models import Notice
 from tests.mds.conftest import Agency
 
 
-def test_parked_events_and_telemetry_are_evaluated_after_commit(
+def test_parked_events_and_telemetry_are_evaluated_with_the_batch(
     agency: Agency, spots: list, django_capture_on_commit_callbacks: Any
 ) -> None:
     bike = agency.register(1)[0]
@@ -39,3 +40,31 @@ def test_parked_events_and_telemetry_are_evaluated_after_commit(
     with django_capture_on_commit_callbacks(execute=True):
         agency.post("/telemetry", [tele])
     assert ParkingCheck.objects.get(source_id=tele["telemetry_id"]).source == "telemetry"
+
+
+def test_a_bike_parked_badly_then_ridden_away_in_one_batch_gets_no_notice(
+    agency: Agency, spots: list
+) -> None:
+    """The batch's movements are applied before its parkings; a movement is recorded even
+    for a bike never seen parked, so the older bad parking is decided but opens nothing."""
+    bike = agency.register(1)[0]
+    parked = agency.event(bike, location={"lat": 33.872, "lng": 115.7502})
+    ridden = agency.event(
+        bike,
+        vehicle_state="on_trip",
+        event_types=["trip_start"],
+        timestamp=parked["timestamp"] + 30_000,
+    )
+    assert agency.post("/events", [parked, ridden]).json()["success"] == 2
+    assert ParkingCheck.objects.get(source_id=parked["event_id"]).verdict == "outside"
+    state = BikeParking.objects.get(bike=bike)
+    assert state.parked is False and state.at.timestamp() * 1000 == ridden["timestamp"]
+    assert not Notice.objects.filter(bike=bike).exists()
+
+    parked_again = agency.event(
+        bike,
+        timestamp=ridden["timestamp"] + 30_000,
+        location={"lat": 33.872, "lng": 115.7502},
+    )
+    assert agency.post("/events", [parked_again]).status_code == 201
+    assert Notice.objects.get(bike=bike).status == Notice.Status.OPEN

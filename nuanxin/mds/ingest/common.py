@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
@@ -275,16 +275,25 @@ def existing_ids(model: type, key: str, ids: Sequence[uuid.UUID | str]) -> dict[
 
 def call_hooks(judgement: Judgement | None, moved: list[hooks.MovedObservation]) -> None:
     """Store the batch's evaluation inside the batch's transaction, under a savepoint: the
-    events and the decisions commit together (one commit per batch), and if evaluation fails
-    the events still commit — evaluation can be replayed from the stored rows."""
-    try:
-        with transaction.atomic():
-            if moved:
-                hooks.bikes_moved(observations=moved, stamp=judgement.stamp if judgement else None)
-            if judgement is not None:
-                hooks.judgement_apply(judgement=judgement)
-    except Exception:
-        log.exception("compliance evaluation failed during ingest; the batch is stored")
+    events and the decisions commit together (one commit per batch). A database conflict
+    (a PostgreSQL deadlock with the penalty job) is retried once; if evaluation still fails,
+    the events commit anyway and `manage.py mds_reevaluate` evaluates them later."""
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                if moved:
+                    stamp = judgement.stamp if judgement else None
+                    hooks.bikes_moved(observations=moved, stamp=stamp)
+                if judgement is not None:
+                    hooks.judgement_apply(judgement=judgement)
+            return
+        except OperationalError:
+            if attempt == 1:
+                continue
+            log.exception("compliance evaluation failed twice during ingest; the batch is stored")
+        except Exception:
+            log.exception("compliance evaluation failed during ingest; the batch is stored")
+        return
 
 
 def judge_parked(parked: list[hooks.ParkedObservation]) -> Judgement | None:

@@ -165,33 +165,9 @@ def events_ingest(*, operator: Operator, items: Any, evaluate: bool | None = Non
         if best is None or at > best[2]:
             latest[bike_id] = (state, types, at, lat, lng, acc, battery)
         if evaluate:
-            if lat is not None and (state == "available" or PARKED_EVENT_TYPES.intersection(types)):
-                parked.append(
-                    hooks.ParkedObservation(
-                        bike_id=bike_id,
-                        operator_id=op_pk,
-                        at=at,
-                        lat=lat,
-                        lng=lng,
-                        accuracy_m=acc,
-                        source="event",
-                        source_id=event_id,
-                        beacon_ids=tuple(beacons),
-                    )
-                )
-            reason = next((t for t in MOVED_EVENT_TYPES if t in types), None)
-            if reason is None and state in ("on_trip", "removed", "reserved"):
-                reason = state
-            if reason:
-                moved.append(
-                    hooks.MovedObservation(
-                        bike_id=bike_id,
-                        operator_id=op_pk,
-                        at=at,
-                        reason=reason,
-                        source_id=event_id,
-                    )
-                )
+            event_observe(
+                parked, moved, bike_id, op_pk, event_id, state, types, at, lat, lng, acc, beacons
+            )
     result.success += len(rows)
     result.stored = len(rows)
     judgement = judge_parked(parked)
@@ -228,6 +204,38 @@ def events_ingest(*, operator: Operator, items: Any, evaluate: bool | None = Non
         if judgement is not None or moved:
             call_hooks(judgement, moved)
     return result
+
+
+def event_observe(
+    parked: list[hooks.ParkedObservation],
+    moved: list[hooks.MovedObservation],
+    bike_id: int,
+    operator_id: int,
+    event_id: str,
+    state: str,
+    types: list[str],
+    at: datetime,
+    lat: float | None,
+    lng: float | None,
+    accuracy_m: float | None,
+    beacons: list[str],
+) -> None:
+    """What one event tells the compliance engine: the bike was parked (after trip_end /
+    provider_drop_off, or in state available, with a location), or moved (a pick-up, a trip
+    start, or a state away from the street). Appends to `parked` / `moved`; positional
+    arguments because ingest calls it for every event of a batch."""
+    parked_now = state == "available" or PARKED_EVENT_TYPES.intersection(types)
+    if lat is not None and lng is not None and parked_now:
+        parked.append(
+            hooks.ParkedObservation(
+                bike_id, operator_id, at, lat, lng, accuracy_m, "event", event_id, tuple(beacons)
+            )
+        )
+    reason = next((t for t in MOVED_EVENT_TYPES if t in types), None)
+    if reason is None and state in ("on_trip", "removed", "reserved"):
+        reason = state
+    if reason:
+        moved.append(hooks.MovedObservation(bike_id, operator_id, at, reason, event_id))
 
 
 def advance_state_prepare(latest: dict[int, tuple]) -> tuple[Prepared, Prepared]:

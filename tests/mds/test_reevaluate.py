@@ -1,0 +1,127 @@
+"""`events_reevaluate` / `manage.py mds_reevaluate`: stored events handed to the engine again."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from nuanxin.audit.models import AuditEvent
+from nuanxin.compliance.models import BikeParking, ParkingCheck
+from nuanxin.core.errors import DomainError
+from nuanxin.mds.ingest import events_ingest
+from nuanxin.mds.ingest.replay import events_reevaluate
+from nuanxin.notices.models import Notice
+from tests.mds.conftest import Agency
+
+pytestmark = pytest.mark.django_db
+
+
+def _inside(spot) -> dict:  # type: ignore[no-untyped-def]
+    ring = spot.polygon["coordinates"][0]
+    return {"lat": (ring[0][1] + ring[2][1]) / 2, "lng": (ring[0][0] + ring[2][0]) / 2}
+
+
+def _stored_without_evaluation(agency: Agency, items: list[dict]) -> None:
+    result = events_ingest(operator=agency.operator, items=items, evaluate=False)
+    assert result.stored == len(items)
+
+
+def test_stored_events_are_decided_once_with_their_notice(agency: Agency, spots: list) -> None:
+    good_bike, bad_bike, moved_bike = agency.register(3)
+    base = timezone.now() - timedelta(minutes=5)
+    ms = int(base.timestamp() * 1000)
+    inside = agency.event(
+        good_bike, timestamp=ms, location=_inside(spots[0]) | {"horizontal_accuracy": 0.5}
+    )
+    outside = agency.event(
+        bad_bike,
+        timestamp=ms,
+        location={"lat": 33.872, "lng": 115.7502, "horizontal_accuracy": 0.5},
+    )
+    parked_then_moved = [
+        agency.event(
+            moved_bike, timestamp=ms, location=_inside(spots[1]) | {"horizontal_accuracy": 0.5}
+        ),
+        agency.event(
+            moved_bike, vehicle_state="on_trip", event_types=["trip_start"], timestamp=ms + 60_000
+        ),
+    ]
+    _stored_without_evaluation(agency, [inside, outside, *parked_then_moved])
+    assert not ParkingCheck.objects.exists()
+
+    result = events_reevaluate(since=base - timedelta(seconds=1), until=timezone.now())
+    assert (result.events, result.parked, result.moved) == (4, 3, 1)
+    assert dict(result.decided) == {"in_spot": 2, "outside": 1}
+    assert ParkingCheck.objects.get(source_id=outside["event_id"]).verdict == "outside"
+    assert Notice.objects.get(bike=bad_bike).status == Notice.Status.OPEN
+    assert BikeParking.objects.get(bike=good_bike).parked is True
+    assert BikeParking.objects.get(bike=moved_bike).parked is False  # the trip came later
+    audit = AuditEvent.objects.filter(action="compliance.replay").get()
+    assert audit.after["events"] == 4 and audit.after["decided"] == {"in_spot": 2, "outside": 1}
+
+    again = events_reevaluate(since=base - timedelta(seconds=1), until=timezone.now())
+    assert not again.decided and again.already_decided == 3
+    assert ParkingCheck.objects.count() == 3
+    assert Notice.objects.count() == 1
+
+
+def test_an_old_violation_opens_no_notice_when_the_bike_was_seen_since(
+    agency: Agency, spots: list
+) -> None:
+    bike = agency.register(1)[0]
+    old = timezone.now() - timedelta(hours=3)
+    violation = agency.event(
+        bike,
+        timestamp=int(old.timestamp() * 1000),
+        location={"lat": 33.872, "lng": 115.7502, "horizontal_accuracy": 0.5},
+    )
+    _stored_without_evaluation(agency, [violation])
+    later = agency.event(bike, location=_inside(spots[0]) | {"horizontal_accuracy": 0.5})
+    assert agency.post("/events", [later]).status_code == 201  # evaluated on ingest
+
+    result = events_reevaluate(since=old - timedelta(minutes=1), until=old + timedelta(minutes=1))
+    assert dict(result.decided) == {"outside": 1}
+    assert not Notice.objects.exists()
+    assert BikeParking.objects.get(bike=bike).verdict == "in_spot"
+
+
+def test_one_operators_window_leaves_the_others_events_alone(
+    agency: Agency, other_agency: Agency, spots: list
+) -> None:
+    mine, theirs = agency.register(1)[0], other_agency.register(1)[0]
+    _stored_without_evaluation(agency, [agency.event(mine, location=_inside(spots[0]))])
+    _stored_without_evaluation(
+        other_agency, [other_agency.event(theirs, location=_inside(spots[0]))]
+    )
+    since = timezone.now() - timedelta(minutes=1)
+    result = events_reevaluate(since=since, until=timezone.now(), operator=agency.operator)
+    assert result.events == 1
+    assert list(ParkingCheck.objects.values_list("bike_id", flat=True)) == [mine.pk]
+
+
+def test_bad_windows_are_refused_in_the_users_language(agency: Agency) -> None:
+    now = timezone.now()
+    with pytest.raises(DomainError, match="开始时间必须早于结束时间"):
+        events_reevaluate(since=now, until=now)
+    with pytest.raises(DomainError, match="时区"):
+        events_reevaluate(since=now.replace(tzinfo=None), until=now)
+    with pytest.raises(CommandError, match="not a date-time"):
+        call_command("mds_reevaluate", "--since", "yesterday")
+    with pytest.raises(CommandError, match="no operator"):
+        call_command("mds_reevaluate", "--since", "2026-11-28T10:00", "--operator", "nobody")
+
+
+def test_the_command_reports_what_it_decided(agency: Agency, spots: list) -> None:
+    bike = agency.register(1)[0]
+    _stored_without_evaluation(agency, [agency.event(bike, location=_inside(spots[0]))])
+    since = timezone.localtime(timezone.now() - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    out = io.StringIO()
+    call_command("mds_reevaluate", "--since", since, stdout=out)
+    assert (
+        "1 events: 1 parked, 0 moved; new decisions: in_spot 1; already decided: 0"
+        in out.getvalue()
+    )
