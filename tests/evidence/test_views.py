@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import Http404
 from django.urls import reverse
 
 from nuanxin.evidence import services as evidence_services
@@ -244,3 +245,42 @@ def test_the_item_page_speaks_english(personas: Any, client_for: Any, linked_ite
             .content.decode()
         )
     assert "Verify integrity" in page and "Chain of custody" in page
+
+
+def test_an_item_linked_to_a_visible_case_is_visible_wherever_it_was_taken(
+    personas: Any, client_for: Any, file_case: Any, media: Path
+) -> None:
+    """A photo uploaded by a district-B officer, placed in district B by its GPS, then linked
+    to a district-A case: district A's other officers see it with the case; district B's
+    unlinked items stay hidden from them."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from nuanxin.evidence.access import access_evidence
+
+    def item_in_b() -> EvidenceItem:
+        item = evidence_upload(
+            file=SimpleUploadedFile("b.jpg", PHOTO),
+            kind=EvidenceKind.PHOTO,
+            captured_at=timezone.now() - dt.timedelta(minutes=5),
+            lat=None,
+            lng=None,
+            device_id="JZY-0101",
+            by=personas.officer_b,
+        )
+        EvidenceItem.objects.filter(pk=item.pk).update(district=personas.district_b)
+        return item
+
+    case = file_case()
+    linked, unlinked = item_in_b(), item_in_b()
+    evidence_link(item=linked, subject=case, by=personas.officer_b)
+
+    reader = personas.officer_a2
+    assert access_evidence(reader, linked.pk) == linked
+    with pytest.raises(Http404):
+        access_evidence(reader, unlinked.pk)
+    client = client_for(reader)
+    assert client.get(reverse("evidence:detail", args=[linked.pk])).status_code == 200
+    assert client.get(reverse("evidence:detail", args=[unlinked.pk])).status_code == 404
+    assert linked in evidence_for_subject(case)

@@ -84,7 +84,7 @@ def events_reevaluate(
         actor_label=by_label,
         action="compliance.replay",
         object_type="mds.mdsevent",
-        object_id=f"{since.isoformat()}/{until.isoformat()}",
+        object_id=f"{since.isoformat(timespec='seconds')}/{until.isoformat(timespec='seconds')}",
         after={
             "operator": operator.code if operator else None,
             "events": result.events,
