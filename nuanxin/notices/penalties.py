@@ -20,8 +20,10 @@ Two stages, each exactly once with any number of workers and a worker killed at 
    store the document, serve it and mark the decision `issued`. A killed worker's lease
    expires and another worker redoes the PDF; a failure leaves it pending with a retry
    time. Document.number is unique: one document per decision whatever happens. While
-   any notice is due but not yet decided, document workers wait: deciding comes first
-   (it is what the 5 s target is about, and on SQLite there is one writer).
+   a notice that became due in the last minute (`NOTICE_DECIDE_FIRST_SECONDS`) is not yet
+   decided, document workers wait: deciding comes first (it is what the 5 s target is
+   about, and on SQLite there is one writer). An older undecided notice means the deciding
+   job is stuck or far behind; sealing then goes on rather than wait for it forever.
 
 A notice is due at `due_at` = deadline + grace (clock skew + late-event tolerance, from the
 bike policy data), so evidence timestamped before the deadline still counts when it arrives
@@ -309,9 +311,19 @@ def _seal_one(pk: int, now: datetime) -> bool:
     return True
 
 
+def decide_first_seconds() -> int:
+    """How long sealing yields to deciding: notices due longer than this and still undecided
+    mean the deciding job is stuck (or far behind), and sealing must not wait for it."""
+    return max(0, envint("NOTICE_DECIDE_FIRST_SECONDS", 60))
+
+
 def _issuing_backlog(now: datetime) -> bool:
+    """Notices that became due recently and are not decided yet (deciding comes first)."""
     return Notice.objects.filter(
-        status=Notice.Status.OPEN, kind=Notice.Kind.VIOLATION, due_at__lte=now
+        status=Notice.Status.OPEN,
+        kind=Notice.Kind.VIOLATION,
+        due_at__lte=now,
+        due_at__gt=now - timedelta(seconds=decide_first_seconds()),
     ).exists()
 
 

@@ -168,3 +168,23 @@ def test_operator_portal_says_decided_then_served(city, enforcement, personas, c
         403,
         404,
     )
+
+
+def test_sealing_waits_for_fresh_decisions_but_not_for_a_stuck_one(city, enforcement):
+    """Deciding comes first, but only for notices that just became due: one left undecided
+    for minutes (a stuck deciding job) must not hold every sealed document back."""
+    violate(city.bike)
+    first = Notice.objects.get(bike=city.bike)
+    now = first.due_at + dt.timedelta(seconds=1)
+    assert penalties_issue_due(now) == 1  # decided; its document is pending
+
+    violate(city.bike, at=now)  # parked badly again: a second notice, never decided here
+    stuck = Notice.objects.get(bike=city.bike, status=Notice.Status.OPEN)
+    Notice.objects.filter(pk=stuck.pk).update(due_at=now - dt.timedelta(seconds=10))
+    assert penalty_documents_issue(now) == 0  # a fresh backlog: deciding comes first
+
+    Notice.objects.filter(pk=stuck.pk).update(due_at=now - dt.timedelta(minutes=5))
+    assert penalty_documents_issue(now) == 1  # stuck for minutes: sealing goes on
+    assert PenaltyDecision.objects.get(notice=first).status == "issued"
+    stuck.refresh_from_db()
+    assert stuck.status == Notice.Status.OPEN
