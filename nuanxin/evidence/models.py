@@ -15,6 +15,7 @@ class EvidenceKind(models.TextChoices):
     PHOTO = "photo", _l("照片")
     VIDEO = "video", _l("视频")
     AUDIO = "audio", _l("录音")
+    DOCUMENT = "document", _l("书证（PDF）")
 
 
 class EvidenceItem(models.Model):

@@ -36,6 +36,7 @@ MAX_MB = {
     EvidenceKind.PHOTO: envint("EVIDENCE_MAX_PHOTO_MB", 20),
     EvidenceKind.VIDEO: envint("EVIDENCE_MAX_VIDEO_MB", 500),
     EvidenceKind.AUDIO: envint("EVIDENCE_MAX_AUDIO_MB", 100),
+    EvidenceKind.DOCUMENT: envint("EVIDENCE_MAX_DOCUMENT_MB", 50),
 }
 CLOCK_SKEW = dt.timedelta(minutes=10)
 
@@ -61,6 +62,8 @@ def _sniff(head: bytes) -> str | None:
         return "audio/amr"
     if head.startswith(b"ID3") or head[:2] in {b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"}:
         return "audio/mpeg"
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
     return None
 
 
@@ -68,6 +71,8 @@ ALLOWED_MIME = {
     EvidenceKind.PHOTO: {"image/jpeg", "image/png", "image/heic"},
     EvidenceKind.VIDEO: {"video/mp4", "video/quicktime"},
     EvidenceKind.AUDIO: {"audio/mpeg", "audio/wav", "audio/amr", "audio/mp4"},
+    # Scanned or signed papers: an inquiry record, a licence, a notice served on paper.
+    EvidenceKind.DOCUMENT: {"application/pdf"},
 }
 EXTENSIONS = {
     "image/jpeg": "jpg",
@@ -79,6 +84,7 @@ EXTENSIONS = {
     "audio/wav": "wav",
     "audio/amr": "amr",
     "audio/mp4": "m4a",
+    "application/pdf": "pdf",
 }
 
 
@@ -135,7 +141,7 @@ def evidence_upload(
 ) -> EvidenceItem:
     """Hash, check type and size, store under evidence/<sha[:2]>/<sha>, log custody."""
     if kind not in EvidenceKind.values:
-        raise DomainError("bad_kind", _("证据类型必须是照片、视频或录音。"))
+        raise DomainError("bad_kind", _("证据类型必须是照片、视频、录音或书证（PDF）。"))
     if not device_id.strip():
         raise DomainError("device_required", _("请注明采集设备编号。"))
     if timezone.is_naive(captured_at):

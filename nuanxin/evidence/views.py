@@ -37,6 +37,7 @@ ACCEPT = {
     EvidenceKind.PHOTO: "image/*",
     EvidenceKind.VIDEO: "video/*",
     EvidenceKind.AUDIO: "audio/*",
+    EvidenceKind.DOCUMENT: "application/pdf",
 }
 
 

@@ -1,4 +1,4 @@
-// Phone upload form for evidence: the picker follows the chosen kind, the device ID is
+// Phone upload form for evidence: the picker follows the chosen kind (camera or files), the device ID is
 // remembered on this phone, and the position is attached when the officer allows it.
 // Delegated on document because htmx swaps the section in after the page loads.
 (function () {
@@ -23,7 +23,12 @@
     var target = event.target;
     if (target.id === "evidence-kind") {
       var option = target.options[target.selectedIndex];
-      byId("evidence-file").setAttribute("accept", option.getAttribute("data-accept"));
+      var accept = option.getAttribute("data-accept");
+      var picker = byId("evidence-file");
+      picker.setAttribute("accept", accept);
+      // The camera for photos, videos and sound; the phone's files for a PDF.
+      if (accept === "application/pdf") picker.removeAttribute("capture");
+      else picker.setAttribute("capture", "environment");
     } else if (target.id === "evidence-device") {
       localStorage.setItem(KEY, target.value);
     } else if (target.id === "evidence-file") {

@@ -44,3 +44,31 @@ def test_officer_uploads_and_verifies_evidence_from_the_phone(
     page.click("#evidence-verify-button")
     page.wait_for_selector("#verify-result", timeout=20000)
     assert "核验一致" in page.inner_text("#verify-result")
+
+
+def test_a_scanned_record_is_picked_from_files_not_the_camera(
+    personas: Any, live_server: Any, phone_page: Any, file_case: Any, media: Path, tmp_path: Path
+) -> None:
+    from nuanxin.evidence.models import EvidenceItem
+    from tests.evidence.test_services import _scanned_record_pdf
+
+    case = file_case()
+    record = tmp_path / "询问笔录.pdf"
+    record.write_bytes(_scanned_record_pdf())
+    page = phone_page
+    browser_login(page, live_server, "officer_a")
+    page.goto(f"{live_server.url}/staff/cases/{case.pk}/")
+    page.wait_for_selector("#evidence-upload-button")
+    assert page.get_attribute("#evidence-file", "capture") == "environment"
+    page.select_option("#evidence-kind", "document")
+    assert page.get_attribute("#evidence-file", "accept") == "application/pdf"
+    assert page.get_attribute("#evidence-file", "capture") is None
+    page.set_input_files("#evidence-file", str(record))
+    page.fill("#evidence-device", "SCAN-01")
+    page.click("#evidence-upload-button")
+    page.wait_for_selector("text=证据已上传并固定到本案", timeout=20000)
+    item = EvidenceItem.objects.get()
+    assert (item.kind, item.mime_type) == ("document", "application/pdf")
+
+    page.select_option("#evidence-kind", "photo")
+    assert page.get_attribute("#evidence-file", "capture") == "environment"

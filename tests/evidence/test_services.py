@@ -64,7 +64,7 @@ def test_the_same_bytes_are_stored_once(personas: Any, media: Path) -> None:
 @pytest.mark.parametrize(
     ("kw", "code"),
     [
-        ({"kind": "document"}, "bad_kind"),
+        ({"kind": "drawing"}, "bad_kind"),
         ({"kind": "video"}, "bad_type"),  # a JPEG is not a video
         ({"data": b"MZ\x90\x00 not a photo"}, "bad_type"),
         ({"data": b""}, "empty_file"),
@@ -101,6 +101,32 @@ def test_audio_and_video_are_recognised(personas: Any, media: Path) -> None:
     mp4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 40
     assert upload(personas, wav, kind="audio").mime_type == "audio/wav"
     assert upload(personas, mp4, kind="video").mime_type == "video/mp4"
+
+
+def _scanned_record_pdf() -> bytes:
+    """A real one-page PDF, as a scanner or the notes app on a phone would make."""
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    page = canvas.Canvas(out)
+    page.drawString(72, 720, "Inquiry record 2026-11-28")
+    page.save()
+    return out.getvalue()
+
+
+def test_a_pdf_is_kept_as_a_document_and_refused_as_anything_else(
+    personas: Any, media: Path
+) -> None:
+    pdf = _scanned_record_pdf()
+    item = upload(personas, pdf, kind="document", original_name="询问笔录.pdf")
+    assert (item.kind, item.mime_type) == ("document", "application/pdf")
+    assert (media / item.file.name).read_bytes() == pdf
+    with pytest.raises(DomainError) as exc:
+        upload(personas, pdf, kind="photo")
+    assert exc.value.code == "bad_type"
+    with pytest.raises(DomainError) as exc:
+        upload(personas, PHOTO, kind="document")
+    assert exc.value.code == "bad_type" and "pdf" in exc.value.message
 
 
 def test_linked_evidence_is_immutable(personas: Any, media: Path) -> None:

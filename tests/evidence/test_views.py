@@ -77,7 +77,8 @@ def test_officer_uploads_a_photo_to_the_case(
         (b"", {}, "文件为空"),
         (b"%PDF-1.7 not a photo", {}, "文件格式不符合"),
         (PHOTO, {"device_id": " "}, "请注明采集设备编号"),
-        (PHOTO, {"kind": "document"}, "证据类型必须是照片、视频或录音"),
+        (PHOTO, {"kind": "drawing"}, "证据类型必须是照片、视频、录音或书证"),
+        (PHOTO, {"kind": "document"}, "文件格式不符合“书证（PDF）”：支持 pdf"),
         (PHOTO, {"lat": "北纬"}, "纬度格式不正确"),
     ],
 )
