@@ -6,6 +6,7 @@ have the Python type of the field (UUID, aware UTC datetime, JSON-able object, n
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -103,9 +104,7 @@ class Prepared:
     params: list[list[Any]]
 
     def run(self) -> None:
-        if self.params:
-            with connection.cursor() as cursor:
-                cursor.executemany(self.sql, self.params)
+        bulk_execute(self.sql, self.params)
 
 
 def bulk_insert_prepare(
@@ -153,11 +152,32 @@ def bulk_insert(
     bulk_insert_prepare(model, fields, rows, ignore_conflicts=ignore_conflicts).run()
 
 
+_INSERT_VALUES = re.compile(r"^(INSERT INTO .+? VALUES )(\([^()]*\))(.*)$", re.DOTALL)
+PG_MAX_PARAMS = 60000  # PostgreSQL's protocol allows 65,535 per statement
+PG_MAX_ROWS = 1000
+
+
 def bulk_execute(sql: str, params: Sequence[Sequence[Any]]) -> None:
+    """Run `sql` once per row of `params`. On SQLite: executemany (one prepared statement,
+    stepped per row). On PostgreSQL an INSERT goes as multi-row VALUES statements instead:
+    executemany sent one statement per row, each parsed and planned by the server, which
+    cost more than the rows themselves."""
     if not params:
         return
     with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+        found = _INSERT_VALUES.match(sql) if connection.vendor == "postgresql" else None
+        if found is None:
+            cursor.executemany(sql, params)
+            return
+        head, row, tail = found.groups()
+        width = len(params[0])
+        size = max(1, min(PG_MAX_ROWS, PG_MAX_PARAMS // max(width, 1)))
+        for start in range(0, len(params), size):
+            chunk = params[start : start + size]
+            cursor.execute(
+                head + ", ".join([row] * len(chunk)) + tail,
+                [value for values in chunk for value in values],
+            )
 
 
 def uuid_key(value: uuid.UUID | str) -> str:

@@ -36,3 +36,29 @@ def test_select_in_chunks_a_long_list() -> None:
         chunk=500,
     )
     assert rows == [("B1",)]
+
+
+def test_bulk_execute_inserts_every_row_and_keeps_on_conflict(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """More rows than one PostgreSQL statement takes (chunked multi-row VALUES there,
+    executemany on SQLite): every row lands once, ON CONFLICT still applies per row, and a
+    non-INSERT statement runs per row."""
+    from nuanxin.mds import fastdb
+
+    monkeypatch.setattr(fastdb, "PG_MAX_ROWS", 7)  # several chunks, one of them partial
+    table = Bureau._meta.db_table
+    insert = (
+        f"INSERT INTO {table} (code, name, short_name, address, phone) "
+        "VALUES (%s, %s, %s, '', '') ON CONFLICT (code) DO NOTHING"
+    )
+    rows = [(f"C{i:03d}", f"局{i}", f"{i}") for i in range(30)]
+    with transaction.atomic():
+        fastdb.bulk_execute(insert, rows)
+        fastdb.bulk_execute(insert, [("C005", "另一个", "x"), ("C100", "新局", "n")])
+        fastdb.bulk_execute(
+            f"UPDATE {table} SET short_name = %s WHERE code = %s", [("五", "C005"), ("百", "C100")]
+        )
+    names = dict(Bureau.objects.values_list("code", "name"))
+    assert len(names) == 31 and names["C005"] == "局5" and names["C100"] == "新局"
+    assert Bureau.objects.get(code="C005").short_name == "五"
