@@ -127,7 +127,7 @@ def checks_prepare(decisions: Sequence[Decision], now: datetime) -> PreparedChec
             latest[d.bike_id] = i
     to_ts = adapter("datetime")
     parking_rows = []
-    for i in latest.values():
+    for _bike, i in sorted(latest.items()):  # bike id order: concurrent batches never deadlock
         d = decisions[i]
         spot = d.spot_id if d.verdict == Verdict.IN_SPOT else None
         parking_rows.append((i, [d.bike_id, d.operator_id, to_ts(d.observed_at), d.verdict, spot]))
@@ -187,9 +187,9 @@ def bikes_unpark(latest: dict[int, tuple[datetime, int]]) -> set[int]:
         "VALUES (%s, %s, %s, '', NULL, NULL, %s) "
         "ON CONFLICT (bike_id) DO UPDATE SET parked = excluded.parked, at = excluded.at, "
         f"spot_id = NULL, verdict = '' WHERE {table}.at <= excluded.at",
-        [
+        [  # in bike id order, as every bulk write of bike rows: no lock-order deadlocks
             (bike_id, operator_id, to_ts(moved_at), False)
-            for bike_id, (moved_at, operator_id) in latest.items()
+            for bike_id, (moved_at, operator_id) in sorted(latest.items())
         ],
     )
     return freed

@@ -245,7 +245,9 @@ def advance_state_prepare(latest: dict[int, tuple]) -> tuple[Prepared, Prepared]
     table = Bike._meta.db_table
     state_params, pos_params = [], []
     to_ts, to_json = adapter("datetime"), adapter("json")
-    for bike_id, (state, types, at, lat, lng, acc, battery) in latest.items():
+    # In bike id order: two batches touching the same bikes lock their rows in the same
+    # order, so on PostgreSQL they queue instead of deadlocking.
+    for bike_id, (state, types, at, lat, lng, acc, battery) in sorted(latest.items()):
         ts = to_ts(at)
         state_params.append([state, to_json(types_json(types)), ts, battery, bike_id, ts])
         if lat is not None:

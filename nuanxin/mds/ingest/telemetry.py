@@ -166,7 +166,7 @@ def telemetry_ingest(*, operator: Operator, items: Any, evaluate: bool | None = 
         advance_position(
             [
                 (lat, lng, acc, to_ts(at), bike_id, to_ts(at))
-                for bike_id, (lat, lng, acc, at) in latest.items()
+                for bike_id, (lat, lng, acc, at) in sorted(latest.items())
             ]
         )
         unregistered_record(operator=operator, device_ids=dict(unregistered))
