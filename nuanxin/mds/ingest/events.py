@@ -4,6 +4,7 @@ bikes to the compliance engine (see common.py for the batch contract)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from django.db import transaction
@@ -172,6 +173,9 @@ def events_ingest(*, operator: Operator, items: Any, evaluate: bool | None = Non
     result.stored = len(rows)
     judgement = judge_parked(parked)
     # Everything adapted before the transaction: on SQLite it holds the only write lock.
+    # Rows in event_id order: two requests carrying the same events (a retry while the first
+    # is still running) wait on each other's keys in the same order, never in a cycle.
+    rows.sort(key=itemgetter(0))
     insert = bulk_insert_prepare(
         MdsEvent,
         [

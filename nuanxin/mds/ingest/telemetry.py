@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from django.db import transaction
@@ -141,6 +142,7 @@ def telemetry_ingest(*, operator: Operator, items: Any, evaluate: bool | None = 
     result.success += len(rows)
     result.stored = len(rows)
     judgement = judge_parked(parked) if evaluate else None
+    rows.sort(key=itemgetter(0))  # id order: concurrent retries never wait in a cycle
     with transaction.atomic():
         bulk_insert(
             Telemetry,
@@ -240,6 +242,7 @@ def trips_ingest(*, operator: Operator, items: Any) -> BulkResult:
         rows.append((p[0], operator.pk, bike[0], *p[2:], datetime.now(UTC), item))
     result.success += len(rows)
     result.stored = len(rows)
+    rows.sort(key=itemgetter(0))  # id order: concurrent retries never wait in a cycle
     with transaction.atomic():
         bulk_insert(
             Trip,
