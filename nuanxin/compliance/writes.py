@@ -16,6 +16,7 @@ from django.db import connection
 
 from nuanxin.compliance.models import BikeParking, ParkingCheck, Verdict
 from nuanxin.mds.fastdb import (
+    Prepared,
     adapter,
     as_aware,
     bulk_execute,
@@ -108,17 +109,21 @@ class PreparedChecks:
     primary keys are reserved and filled in by `checks_store`, inside it."""
 
     decisions: list[Decision]
-    check_rows: list[list]  # DECISION_COLUMNS, adapted
+    insert: Prepared  # ("id", *DECISION_COLUMNS), the id still empty
     parking_rows: list[tuple[int, list]]  # (index of the decision, BikeParking row sans check)
 
 
 def checks_prepare(decisions: Sequence[Decision], now: datetime) -> PreparedChecks:
     """Stamp the decisions with their time and adapt their rows, and each bike's latest
-    parking state, for `checks_store`."""
+    parking state, for `checks_store`. No conflict swallowing in the INSERT: the unique
+    (source, source_id) must refuse a concurrent duplicate loudly."""
     for d in decisions:
         d.created_at = now
-    prepared = bulk_insert_prepare(
-        ParkingCheck, DECISION_COLUMNS, [_row_of(d)[1:] for d in decisions]
+    insert = bulk_insert_prepare(
+        ParkingCheck,
+        ("id", *DECISION_COLUMNS),
+        [_row_of(d) for d in decisions],
+        ignore_conflicts=False,
     )
     latest: dict[int, int] = {}
     for i, d in enumerate(decisions):
@@ -131,22 +136,17 @@ def checks_prepare(decisions: Sequence[Decision], now: datetime) -> PreparedChec
         d = decisions[i]
         spot = d.spot_id if d.verdict == Verdict.IN_SPOT else None
         parking_rows.append((i, [d.bike_id, d.operator_id, to_ts(d.observed_at), d.verdict, spot]))
-    return PreparedChecks(list(decisions), prepared.params, parking_rows)
+    return PreparedChecks(list(decisions), insert, parking_rows)
 
 
 def checks_store(prepared: PreparedChecks) -> None:
-    """Reserve the decisions' primary keys and INSERT them (no conflict swallowing: the
-    unique (source, source_id) must refuse a concurrent duplicate loudly); then each bike's
-    latest decision becomes its parking state, unless a newer observation is already
-    recorded (out-of-order input never rolls the state back)."""
-    decisions = prepared.decisions
-    ids = ids_reserve(ParkingCheck, len(decisions))
-    for d, pk in zip(decisions, ids, strict=True):
-        d.pk = pk
-    bulk_execute(
-        _checks_insert_sql(),
-        [[pk, *row] for pk, row in zip(ids, prepared.check_rows, strict=True)],
-    )
+    """Reserve the decisions' primary keys and INSERT them; then each bike's latest decision
+    becomes its parking state, unless a newer observation is already recorded (out-of-order
+    input never rolls the state back)."""
+    ids = ids_reserve(ParkingCheck, len(prepared.decisions))
+    for d, row, pk in zip(prepared.decisions, prepared.insert.params, ids, strict=True):
+        d.pk = row[0] = pk
+    prepared.insert.run()
     table = BikeParking._meta.db_table
     bulk_execute(
         f"INSERT INTO {table} (bike_id, operator_id, at, verdict, spot_id, check_id_ref, parked) "
@@ -156,12 +156,6 @@ def checks_store(prepared: PreparedChecks) -> None:
         f"parked = excluded.parked WHERE excluded.at >= {table}.at",
         [[*row, ids[i], True] for i, row in prepared.parking_rows],
     )
-
-
-def _checks_insert_sql() -> str:
-    return bulk_insert_prepare(
-        ParkingCheck, ("id", *DECISION_COLUMNS), [], ignore_conflicts=False
-    ).sql
 
 
 def bikes_unpark(latest: dict[int, tuple[datetime, int]]) -> set[int]:
