@@ -273,6 +273,28 @@ def existing_ids(model: type, key: str, ids: Sequence[uuid.UUID | str]) -> dict[
     return dict(rows)  # type: ignore[arg-type]
 
 
+def already_stored(
+    existing: dict[str, int],
+    item_id: uuid.UUID | str,
+    *,
+    key: str,
+    item: Any,
+    operator: Operator,
+    result: BulkResult,
+) -> bool:
+    """True when the item's id is stored already (`existing`: from `existing_ids`): the same
+    operator's repeat counts as a success (idempotent, nothing to do), another operator's id
+    is refused. Either way the item is not stored again."""
+    owner = existing.get(uuid_key(item_id)) if existing else None
+    if owner is None:
+        return False
+    if owner == operator.pk:
+        result.success += 1
+    else:
+        result.add_failure(item, foreign_id_error(key))
+    return True
+
+
 def call_hooks(judgement: Judgement | None, moved: list[hooks.MovedObservation]) -> None:
     """Store the batch's evaluation inside the batch's transaction, under a savepoint: the
     events and the decisions commit together (one commit per batch). A database conflict

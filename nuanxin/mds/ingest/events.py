@@ -14,13 +14,14 @@ from nuanxin.bikes.models import Bike, Operator
 from nuanxin.bikes.services import unregistered_record
 from nuanxin.compliance import hooks
 from nuanxin.mds import validate as v
-from nuanxin.mds.fastdb import Prepared, RawJson, adapter, bulk_insert_prepare, uuid_key
+from nuanxin.mds.fastdb import Prepared, RawJson, adapter, bulk_insert_prepare
 from nuanxin.mds.ingest.common import (
     MOVED_EVENT_TYPES,
     PARKED_EVENT_TYPES,
     POSITION_UPDATE,
     BulkResult,
     CityBoundary,
+    already_stored,
     batch_audit,
     batch_check,
     call_hooks,
@@ -28,7 +29,6 @@ from nuanxin.mds.ingest.common import (
     evaluation_enabled,
     existing_ids,
     extras_json,
-    foreign_id_error,
     judge_parked,
     latest_allowed_ms,
     operator_prepare,
@@ -119,12 +119,9 @@ def events_ingest(*, operator: Operator, items: Any, evaluate: bool | None = Non
     moved: list[hooks.MovedObservation] = []
     op_pk = operator.pk
     for _index, item, p, bike in known:
-        owner = existing.get(uuid_key(p[0])) if existing else None
-        if owner is not None:
-            if owner == op_pk:
-                result.success += 1  # idempotent repeat: already stored, nothing to do
-            else:
-                result.add_failure(item, foreign_id_error("event_id"))
+        if already_stored(
+            existing, p[0], key="event_id", item=item, operator=operator, result=result
+        ):
             continue
         (
             event_id,

@@ -14,11 +14,12 @@ from nuanxin.bikes.models import Operator
 from nuanxin.bikes.services import unregistered_record
 from nuanxin.compliance import hooks
 from nuanxin.mds import validate as v
-from nuanxin.mds.fastdb import adapter, bulk_insert, uuid_key
+from nuanxin.mds.fastdb import adapter, bulk_insert
 from nuanxin.mds.ingest.common import (
     BulkResult,
     CityBoundary,
     advance_position,
+    already_stored,
     batch_audit,
     batch_check,
     call_hooks,
@@ -26,7 +27,6 @@ from nuanxin.mds.ingest.common import (
     evaluation_enabled,
     existing_ids,
     extras_json,
-    foreign_id_error,
     judge_parked,
     latest_allowed_ms,
     operator_prepare,
@@ -95,12 +95,9 @@ def telemetry_ingest(*, operator: Operator, items: Any, evaluate: bool | None = 
     latest: dict[int, tuple] = {}
     parked: list[hooks.ParkedObservation] = []
     for _index, item, p, bike in known:
-        owner = existing.get(uuid_key(p[0]))
-        if owner is not None:
-            if owner == operator.pk:
-                result.success += 1
-            else:
-                result.add_failure(item, foreign_id_error("telemetry_id"))
+        if already_stored(
+            existing, p[0], key="telemetry_id", item=item, operator=operator, result=result
+        ):
             continue
         tid, _dev, at, lat, lng, acc, speed, battery, trip_ids, journey, beacons = p
         bike_id, _op, state = bike
@@ -232,12 +229,9 @@ def trips_ingest(*, operator: Operator, items: Any) -> BulkResult:
     existing = existing_ids(Trip, "trip_id", [p[0] for _i, _it, p, _b in known])
     rows = []
     for _index, item, p, bike in known:
-        owner = existing.get(uuid_key(p[0]))
-        if owner is not None:
-            if owner == operator.pk:
-                result.success += 1
-            else:
-                result.add_failure(item, foreign_id_error("trip_id"))
+        if already_stored(
+            existing, p[0], key="trip_id", item=item, operator=operator, result=result
+        ):
             continue
         rows.append((p[0], operator.pk, bike[0], *p[2:], datetime.now(UTC), item))
     result.success += len(rows)
