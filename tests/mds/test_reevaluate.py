@@ -53,7 +53,8 @@ def test_stored_events_are_decided_once_with_their_notice(agency: Agency, spots:
     _stored_without_evaluation(agency, [inside, outside, *parked_then_moved])
     assert not ParkingCheck.objects.exists()
 
-    result = events_reevaluate(since=base - timedelta(seconds=1), until=timezone.now())
+    # Pages of 2 (three events share a timestamp): every event is read exactly once.
+    result = events_reevaluate(since=base - timedelta(seconds=1), until=timezone.now(), chunk=2)
     assert (result.events, result.parked, result.moved) == (4, 3, 1)
     assert dict(result.decided) == {"in_spot": 2, "outside": 1}
     assert ParkingCheck.objects.get(source_id=outside["event_id"]).verdict == "outside"

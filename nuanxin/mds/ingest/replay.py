@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from nuanxin.audit.services import audit_record
@@ -58,7 +59,7 @@ def events_reevaluate(
     events = MdsEvent.objects.filter(timestamp__gte=since, timestamp__lt=until)
     if operator is not None:
         events = events.filter(operator=operator)
-    rows = events.order_by("timestamp", "pk").values_list(
+    columns = (
         "event_id",
         "bike_id",
         "operator_id",
@@ -69,16 +70,20 @@ def events_reevaluate(
         "lng",
         "accuracy_m",
         "beacon_ids",
+        "pk",
     )
     result = ReplayResult()
-    batch: list[tuple] = []
-    for row in rows.iterator(chunk_size=chunk):
-        batch.append(row)
-        if len(batch) >= chunk:
-            _replay_chunk(batch, result)
-            batch = []
-    if batch:
-        _replay_chunk(batch, result)
+    after: Q | None = None
+    # Pages by (timestamp, pk), each read whole before it is written about: no cursor stays
+    # open across the writes (SQLite shares one connection between them).
+    while True:
+        page = events.filter(after) if after is not None else events
+        rows = list(page.order_by("timestamp", "pk").values_list(*columns)[:chunk])
+        if not rows:
+            break
+        _replay_chunk([row[:-1] for row in rows], result)
+        last_at, last_pk = rows[-1][5], rows[-1][-1]
+        after = Q(timestamp__gt=last_at) | Q(timestamp=last_at, pk__gt=last_pk)
     audit_record(
         actor=None,
         actor_label=by_label,
