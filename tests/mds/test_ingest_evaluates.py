@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from django.db import transaction
+from django.utils import timezone
+
 from nuanxin.compliance.models import BikeParking, ParkingCheck
+from nuanxin.compliance.services import Judgement, parked_bikes_judge
+from nuanxin.compliance.writes import checks_prepare
+from nuanxin.mds.ingest import events_ingest
+from nuanxin.mds.ingest.common import call_hooks
+from nuanxin.mds.ingest.replay import events_reevaluate
+from nuanxin.mds.models import MdsEvent
 from nuanxin.notices.models import Notice
+from tests.compliance.factories import parked as parked_observation
 from tests.mds.conftest import Agency
 
 
@@ -68,3 +79,28 @@ def test_a_bike_parked_badly_then_ridden_away_in_one_batch_gets_no_notice(
     )
     assert agency.post("/events", [parked_again]).status_code == 201
     assert Notice.objects.get(bike=bike).status == Notice.Status.OPEN
+
+
+def test_a_failing_evaluation_rolls_back_alone_and_the_batch_stays_stored(
+    agency: Agency, spots: list, caplog: Any
+) -> None:
+    """The evaluation runs under a savepoint of the batch's transaction: when the database
+    refuses it (here a decision without a bike), only the evaluation is undone and logged;
+    what the batch stored before it commits."""
+    bike = agency.register(1)[0]
+    good = parked_bikes_judge(observations=[parked_observation(bike, 33.87, 115.75)])
+    broken = good.decisions[0]
+    broken.bike_id = None  # type: ignore[assignment]
+    judgement = Judgement(
+        decisions=[broken], prepared=checks_prepare([broken], timezone.now()), stamp=good.stamp
+    )
+    event = agency.event(bike)
+    with transaction.atomic():
+        assert events_ingest(operator=agency.operator, items=[event], evaluate=False).stored == 1
+        call_hooks(judgement, [])
+    assert MdsEvent.objects.filter(event_id=event["event_id"]).exists()
+    assert not ParkingCheck.objects.exists() and not BikeParking.objects.exists()
+    assert "compliance evaluation failed during ingest" in caplog.text
+
+    since = timezone.now() - timedelta(minutes=5)
+    assert events_reevaluate(since=since, until=timezone.now()).decided  # recovered later
