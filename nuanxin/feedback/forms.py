@@ -85,3 +85,10 @@ class StaffComplaintForm(forms.Form):
         category = self.fields["category"]
         assert isinstance(category, forms.ChoiceField)
         category.choices = [("", _("请选择"))] + [(c.code, c.name) for c in categories()]
+
+
+def form_problems(form: forms.Form) -> str:
+    """The form's errors as one sentence for the page's error banner."""
+    return _("请检查填写的内容：") + "；".join(
+        str(e) for errs in form.errors.values() for e in errs
+    )

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from nuanxin.core.access import require_role
 from nuanxin.core.errors import DomainError
 from nuanxin.core.http import client_ip
-from nuanxin.feedback.forms import StaffComplaintForm
+from nuanxin.feedback.forms import StaffComplaintForm, form_problems
 from nuanxin.feedback.photos import MAX_PHOTOS
 from nuanxin.feedback.services.intake import INTAKE_ROLES, complaint_register
 from nuanxin.merchants.access import access_merchant
@@ -56,11 +56,7 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("feedback:staff_detail", complaint_id=complaint.pk)
         else:
-            error, status = (
-                _("请检查填写的内容：")
-                + "；".join(str(e) for errs in form.errors.values() for e in errs),
-                400,
-            )
+            error, status = form_problems(form), 400
     return render(
         request,
         "feedback/staff_new.html",

@@ -15,7 +15,7 @@ from nuanxin.core.http import client_ip
 from nuanxin.doorcodes.selectors import InvalidDoorCode, door_code_resolve
 from nuanxin.feedback.catalog import category_name, rating_tags
 from nuanxin.feedback.device import device_key, ensure_device_cookie
-from nuanxin.feedback.forms import ComplaintForm, FeedbackForm, RatingForm
+from nuanxin.feedback.forms import ComplaintForm, FeedbackForm, RatingForm, form_problems
 from nuanxin.feedback.models import Complaint, ComplaintPhoto
 from nuanxin.feedback.photos import MAX_PHOTOS
 from nuanxin.feedback.selectors import complaint_by_tracking
@@ -118,11 +118,7 @@ def complain(request: HttpRequest, token: str) -> HttpResponse:
                 )
                 return response
         else:
-            error, status = (
-                _("请检查填写的内容：")
-                + "；".join(str(e) for errs in form.errors.values() for e in errs),
-                400,
-            )
+            error, status = form_problems(form), 400
     return render(
         request,
         "feedback/complain.html",
