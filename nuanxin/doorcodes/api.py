@@ -50,7 +50,7 @@ def invalid_code_refusal(request: HttpRequest, token: str, exc: InvalidDoorCode)
         ip=client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
     )
-    status = 410 if exc.reason in ("revoked", "merchant_closed") else 404
+    status = exc.http_status
     return Status(status, {"code": exc.reason, "detail": _("此码无效，请举报。")})
 
 

@@ -27,6 +27,11 @@ class InvalidDoorCode(Exception):
         self.reason = reason
         self.door_code = door_code
 
+    @property
+    def http_status(self) -> int:
+        """410 Gone for a code that was real (revoked, or its merchant closed), else 404."""
+        return 410 if self.reason in ("revoked", "merchant_closed") else 404
+
 
 def door_code_resolve(token: str) -> DoorCode:
     """The active code (with its merchant and district) for a scanned token.

@@ -46,7 +46,7 @@ def _invalid(request: HttpRequest, token: str, exc: InvalidDoorCode) -> HttpResp
         ip=client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
     )
-    status = 410 if exc.reason in ("revoked", "merchant_closed") else 404
+    status = exc.http_status
     return render(
         request,
         "doorcodes/invalid.html",
