@@ -31,22 +31,27 @@ def upload(client: Any, case: Any, content: bytes = PHOTO, htmx: bool = True, **
     return client.post(reverse("evidence:case", args=[case.pk]), data, **headers)
 
 
-@pytest.fixture
-def linked_item(personas: Any, file_case: Any, media: Path) -> Any:
+def photo_by(officer: Any, device_id: str) -> EvidenceItem:
+    """A photo taken five minutes ago without a position, uploaded by `officer`."""
     import datetime as dt
 
     from django.utils import timezone
 
-    case = file_case()
-    item = evidence_upload(
-        file=SimpleUploadedFile("a.jpg", PHOTO),
+    return evidence_upload(
+        file=SimpleUploadedFile(f"{device_id}.jpg", PHOTO),
         kind=EvidenceKind.PHOTO,
         captured_at=timezone.now() - dt.timedelta(minutes=5),
         lat=None,
         lng=None,
-        device_id="JZY-0007",
-        by=personas.officer_a,
+        device_id=device_id,
+        by=officer,
     )
+
+
+@pytest.fixture
+def linked_item(personas: Any, file_case: Any, media: Path) -> Any:
+    case = file_case()
+    item = photo_by(personas.officer_a, "JZY-0007")
     evidence_link(item=item, subject=case, by=personas.officer_a)
     return item
 
@@ -254,22 +259,11 @@ def test_an_item_linked_to_a_visible_case_is_visible_wherever_it_was_taken(
     """A photo uploaded by a district-B officer, placed in district B by its GPS, then linked
     to a district-A case: district A's other officers see it with the case; district B's
     unlinked items stay hidden from them."""
-    import datetime as dt
-
-    from django.utils import timezone
 
     from nuanxin.evidence.access import access_evidence
 
     def item_in_b() -> EvidenceItem:
-        item = evidence_upload(
-            file=SimpleUploadedFile("b.jpg", PHOTO),
-            kind=EvidenceKind.PHOTO,
-            captured_at=timezone.now() - dt.timedelta(minutes=5),
-            lat=None,
-            lng=None,
-            device_id="JZY-0101",
-            by=personas.officer_b,
-        )
+        item = photo_by(personas.officer_b, "JZY-0101")
         EvidenceItem.objects.filter(pk=item.pk).update(district=personas.district_b)
         return item
 
