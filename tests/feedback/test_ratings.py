@@ -114,7 +114,8 @@ def test_without_cookies_the_ip_is_the_device(client: Any, personas: Any, door_c
 
 
 def test_rating_with_a_forged_token_is_refused(client: Any, personas: Any, door_code: Any) -> None:
-    response = client.post(f"/q/{door_code.token[:-1]}Z/rate", {"stars": "5"})
+    last = "Y" if door_code.token.endswith("Z") else "Z"  # the token may end in Z itself
+    response = client.post(f"/q/{door_code.token[:-1]}{last}/rate", {"stars": "5"})
     assert response.status_code == 404
     assert not Rating.objects.exists()
 
