@@ -9,7 +9,9 @@ What it does:
 2. gunicorn on 127.0.0.1:8252 (sync workers);
 3. N batches of 1,000 MDS events (half trip_end → parked → evaluated by the compliance hooks,
    half trip_start → moved), POSTed to /mds/agency/events by several client threads, each
-   request authenticated, validated, persisted, state advanced, audited and evaluated;
+   request authenticated, validated, persisted, state advanced, audited and evaluated, with
+   `manage.py worker` running the notice job beside the server (its CPU counts as the
+   server's; the run waits for its queue to empty and prints the decision → notice lag);
 4. the same request bodies through a bare path: json.loads + executemany INSERT of the same
    columns into a plain table of the same database kind, no checks — the floor.
 Prints events/s for both and the ratio.
@@ -233,10 +235,24 @@ def start_server(env: dict[str, str], workers: int) -> subprocess.Popen:
     )
 
 
-def server_cpu_seconds(server: subprocess.Popen) -> float:
-    """User + system CPU of the gunicorn master and its workers (from /proc): what the server
-    spent, whatever else the machine was doing meanwhile."""
+def start_job_worker(env: dict[str, str]) -> subprocess.Popen:
+    """The product's background worker, running the notice job (it opens the notices that
+    ingest queues): part of the evaluated path, so its CPU counts as the server's."""
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "worker", "--only", "notices.open"],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def server_cpu_seconds(*processes: subprocess.Popen) -> float:
+    """User + system CPU of these processes and their children (the gunicorn master and its
+    workers, the job worker), from /proc: what the server spent, whatever else the machine
+    was doing meanwhile."""
     ticks = os.sysconf("SC_CLK_TCK")
+    roots = {p.pid for p in processes}
     total = 0.0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -244,9 +260,57 @@ def server_cpu_seconds(server: subprocess.Popen) -> float:
         except OSError:
             continue
         pid, ppid = int(stat.parent.name), int(fields[1])
-        if pid == server.pid or ppid == server.pid:
+        if pid in roots or ppid in roots:
             total += (int(fields[11]) + int(fields[12])) / ticks
     return total
+
+
+NOTICE_LAG_SQL = (
+    "SELECT (SELECT COUNT(*) FROM notices_pendingnotice), (SELECT COUNT(*) FROM notices_notice)"
+)
+
+
+def queue_drained(env: dict[str, str], timeout: float = 60.0) -> tuple[float, int]:
+    """Seconds until the notice queue is empty (after the last request), and notices open."""
+    t0 = time.perf_counter()
+    code = (
+        "from django.db import connection;c=connection.cursor();"
+        f"c.execute({NOTICE_LAG_SQL!r});print(*c.fetchone())"
+    )
+    while True:
+        out = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", code],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        pending, notices = int(out[-2]), int(out[-1])
+        if not pending or time.perf_counter() - t0 > timeout:
+            return time.perf_counter() - t0, notices
+
+
+def percentile(ordered: list[float], q: float) -> float:
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def notice_lag(env: dict[str, str]) -> list[float]:
+    """Seconds from each decision's storing to its notice's issue (the notice job's lag)."""
+    code = (
+        "import json;from nuanxin.notices.models import Notice;"
+        "print(json.dumps([(n.issued_at - n.check_ref.created_at).total_seconds() for n in "
+        "Notice.objects.select_related('check_ref')]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return sorted(json.loads(out.strip().splitlines()[-1]))
 
 
 def wait_ready(base: str) -> None:
@@ -312,17 +376,32 @@ def main() -> None:
                 else make_batches(data, args.batches, args.size, seed=3, bad_share=args.bad_share)
             )
             server = start_server(env | {"MDS_INGEST_EVALUATE": evaluate}, args.workers)
+            if evaluate == "1":
+                job_worker = start_job_worker(env)
             base = f"http://127.0.0.1:{PORT}"
             wait_ready(base)
             drive_http(
                 base, make_batches(data, args.workers * 2, 50, seed=7 + len(results)), args.clients
             )
-            cpu0, client0 = server_cpu_seconds(server), time.process_time()
+            processes = [server, job_worker] if evaluate == "1" else [server]
+            cpu0, client0 = server_cpu_seconds(*processes), time.process_time()
             elapsed, accepted = drive_http(base, phase_batches, args.clients)
-            cpu = server_cpu_seconds(server) - cpu0
+            drained = 0.0
+            if evaluate == "1":
+                drained, notices = queue_drained(env)
+            cpu = server_cpu_seconds(*processes) - cpu0
             client_cpu = time.process_time() - client0
             stop_server(server)
             server = None
+            if evaluate == "1":
+                stop_server(job_worker)
+                lags = notice_lag(env) or [0.0]
+                print(
+                    f"notice job: {notices:,} notices opened; decision → notice p50 "
+                    f"{percentile(lags, 0.5):.2f}s, p99 {percentile(lags, 0.99):.2f}s, max "
+                    f"{lags[-1]:.2f}s; queue empty {drained:.2f}s after the last request; "
+                    f"with that wait, {accepted / (elapsed + drained):,.0f} events/s"
+                )
             results[phase] = accepted / elapsed
             print(
                 f"agency API, {phase} (HTTP, auth, validate, persist, state, audit"

@@ -131,20 +131,23 @@ def parked_bikes_judge(*, observations: Sequence[ParkedObservation]) -> Judgemen
     return judgement
 
 
-def judgement_apply(*, judgement: Judgement, open_notices: bool = True) -> EvaluationSummary:
+def judgement_apply(
+    *, judgement: Judgement, open_notices: bool = True, queue_notices: bool = False
+) -> EvaluationSummary:
     """Store the decisions not stored yet, with their consequences, in one transaction.
+    `queue_notices` (ingest): new notices are opened by the notice job, fixes inline.
     A concurrent request that stored one of them first makes the unique (source, source_id)
     refuse the insert: the transaction is rolled back and the apply runs once more, now
     skipping what the other request stored."""
     if not judgement.decisions:
         return EvaluationSummary(duplicates=judgement.duplicates)
     try:
-        return _apply(judgement, open_notices)
+        return _apply(judgement, open_notices, queue_notices)
     except IntegrityError:
-        return _apply(judgement, open_notices)
+        return _apply(judgement, open_notices, queue_notices)
 
 
-def _apply(judgement: Judgement, open_notices: bool) -> EvaluationSummary:
+def _apply(judgement: Judgement, open_notices: bool, queue_notices: bool) -> EvaluationSummary:
     summary = EvaluationSummary(duplicates=judgement.duplicates)
     stamp = judgement.stamp
     with transaction.atomic():
@@ -172,7 +175,7 @@ def _apply(judgement: Judgement, open_notices: bool) -> EvaluationSummary:
         if open_notices:
             from nuanxin.notices.services import notices_on_checks
 
-            notices_on_checks(checks=checks)
+            notices_on_checks(checks=checks, queue_opens=queue_notices)
         overflow_refresh(spot_ids={c.spot_id for c in checks if c.spot_id}, now=now, stamp=stamp)
     return summary
 

@@ -6,7 +6,13 @@ from datetime import datetime
 
 from nuanxin.core.jobs import register_job
 from nuanxin.notices.penalties import penalties_issue_due, penalty_documents_issue
+from nuanxin.notices.queue import notices_open_queued
 from nuanxin.notices.webhooks import webhooks_deliver_due
+
+
+@register_job("notices.open", every_seconds=0.5)
+def run_open(now: datetime) -> int:
+    return notices_open_queued(now=now)
 
 
 @register_job("notices.penalties", every_seconds=1.0)

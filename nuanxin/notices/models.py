@@ -192,3 +192,24 @@ class WebhookAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delivery_id} {self.at:%H:%M:%S} {self.status_code or self.error[:30]}"
+
+
+class PendingNotice(models.Model):
+    """A flagged decision (outside / uncertain) waiting for the notice job: ingest queues
+    it in the batch's transaction; `notices_open_queued` leases it, plans dispatch, then
+    deletes it in the transaction that opens the notice (if the decision is still the
+    bike's latest state). Keeps dispatch planning, audit and webhooks out of ingest's
+    write lock."""
+
+    decision = models.OneToOneField(
+        "compliance.ParkingCheck", primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    queued_at = models.DateTimeField()
+    claimed_until = models.DateTimeField(null=True, blank=True)  # a job's lease
+
+    class Meta:
+        verbose_name = _("待发提醒")
+        verbose_name_plural = _("待发提醒")
+
+    def __str__(self) -> str:
+        return f"check {self.decision_id}"

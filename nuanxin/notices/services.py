@@ -19,9 +19,9 @@ from nuanxin.compliance.hooks import MovedObservation
 from nuanxin.compliance.models import BikeParking, ParkingCheck, Verdict
 from nuanxin.compliance.writes import Decision
 from nuanxin.core.errors import Conflict, DomainError
-from nuanxin.mds.fastdb import ids_reserve, select_in
+from nuanxin.mds.fastdb import bulk_insert, ids_reserve, select_in
 from nuanxin.notices.dispatch import Dispatch, DispatchPool, PlanRequest
-from nuanxin.notices.models import Notice
+from nuanxin.notices.models import Notice, PendingNotice
 from nuanxin.notices.webhooks import webhook_enqueue, webhooks_enqueue_many
 
 SYSTEM = "system:notices"
@@ -54,17 +54,24 @@ def notice_open(
 
 
 def notices_open_many(
-    *, checks: Sequence[CheckLike], now: datetime, pool: DispatchPool
+    *,
+    checks: Sequence[CheckLike],
+    now: datetime,
+    pool: DispatchPool,
+    planned: dict[int, Dispatch] | None = None,
 ) -> list[Notice | None]:
     """Open a notice for each decision, in order (workers are taken from `pool` in that
     order), with one id reservation, INSERT, audit append and webhook INSERT for all.
-    A bike whose notice a concurrent request opened first gets None, the rest still open."""
+    A bike whose notice a concurrent request opened first gets None, the rest still open.
+    `planned`: dispatch planned beforehand (by decision id, see `notices_plan`); the
+    decisions it lacks are planned here."""
     if not checks:
         return []
     pool.bikes_preload({c.bike_id for c in checks})
-    plans = pool.plan_many(
-        [PlanRequest(c.operator_id, c.lat, c.lng, pool.bike(c.bike_id).plate) for c in checks]
-    )
+    known = planned or {}
+    missing = [c for c in checks if c.pk not in known]
+    fresh = iter(notices_plan(checks=missing, pool=pool) if missing else [])
+    plans = [known[c.pk] if c.pk in known else next(fresh) for c in checks]  # type: ignore[index]
     try:
         return list(_notices_insert(list(zip(checks, plans, strict=True)), now=now, pool=pool))
     except IntegrityError:  # the one-open-notice-per-bike index refused one of them
@@ -77,6 +84,15 @@ def notices_open_many(
         except IntegrityError:  # another request opened this bike's notice first
             opened.append(None)
     return opened
+
+
+def notices_plan(*, checks: Sequence[CheckLike], pool: DispatchPool) -> list[Dispatch]:
+    """Dispatch for each decision's notice, in order (reads only: the notice job plans
+    before it takes the write lock)."""
+    pool.bikes_preload({c.bike_id for c in checks})
+    return pool.plan_many(
+        [PlanRequest(c.operator_id, c.lat, c.lng, pool.bike(c.bike_id).plate) for c in checks]
+    )
 
 
 def _notices_insert(
@@ -161,11 +177,18 @@ class _Answers:
     depends on an earlier one for the same bike (a fix, then a new notice) flushes first,
     so the outcome is the same as handling the decisions one by one."""
 
-    def __init__(self, checks: Sequence[CheckLike], now: datetime, open_by_bike: dict) -> None:
+    def __init__(
+        self,
+        checks: Sequence[CheckLike],
+        now: datetime,
+        open_by_bike: dict,
+        pool: DispatchPool | None = None,
+        planned: dict[int, Dispatch] | None = None,
+    ) -> None:
         self.checks, self.now, self.open_by_bike = checks, now, open_by_bike
         self.fixes: dict[int, FixEvidence] = {}
         self.opens: dict[int, CheckLike] = {}
-        self.pool: DispatchPool | None = None
+        self.pool, self.planned = pool, planned
         self.opened: list[Notice] = []
 
     def fix_later(self, evidence: FixEvidence) -> None:
@@ -204,25 +227,45 @@ class _Answers:
         if not checks:
             return
         assert self.pool is not None
-        for notice in notices_open_many(checks=checks, now=self.now, pool=self.pool):
+        opened = notices_open_many(
+            checks=checks, now=self.now, pool=self.pool, planned=self.planned
+        )
+        for notice in opened:
             if notice is not None:
                 self.opened.append(notice)
                 self.open_by_bike[notice.bike_id] = notice
 
 
-def notices_on_checks(*, checks: Sequence[CheckLike]) -> list[Notice]:
+def notices_on_checks(
+    *,
+    checks: Sequence[CheckLike],
+    queue_opens: bool = False,
+    pool: DispatchPool | None = None,
+    planned: dict[int, Dispatch] | None = None,
+) -> list[Notice]:
     """After a batch of decisions: fix notices answered by in-spot evidence, open new ones
-    for bikes whose latest known state is outside (or uncertain)."""
+    for bikes whose latest known state is outside (or uncertain).
+
+    `queue_opens` (MDS ingest): fix inline, but queue the flagged decisions for the notice
+    job (`notices_open_queued`) instead of opening their notices here, so that dispatch
+    planning, audit and webhooks stay out of ingest's write transaction. The job judges
+    them exactly as this function would, a moment later. `pool` and `planned`: dispatch
+    loaded and planned beforehand (the job's), used for the notices it covers."""
     if not checks:
         return []
     now = timezone.now()
+    if queue_opens:
+        return _fix_and_queue(checks, now)
     bike_ids = {c.bike_id for c in checks}
     open_by_bike = {n.bike_id: n for n in open_notices_for(bike_ids)}
     flagged = {c.bike_id for c in checks if c.verdict != Verdict.IN_SPOT}
+    # Only a bike still parked: one moved since its decision needs no notice.
     latest_ref = dict(
-        BikeParking.objects.filter(bike_id__in=flagged).values_list("bike_id", "check_id_ref")
+        BikeParking.objects.filter(bike_id__in=flagged, parked=True).values_list(
+            "bike_id", "check_id_ref"
+        )
     )
-    todo = _Answers(checks, now, open_by_bike)
+    todo = _Answers(checks, now, open_by_bike, pool, planned)
     for c in sorted(checks, key=lambda c: c.observed_at):
         if c.verdict == Verdict.IN_SPOT:
             todo.settle(c.bike_id)
@@ -243,6 +286,31 @@ def notices_on_checks(*, checks: Sequence[CheckLike]) -> list[Notice]:
     todo.flush_fixes()
     todo.flush_opens()
     return todo.opened
+
+
+def _fix_and_queue(checks: Sequence[CheckLike], now: datetime) -> list[Notice]:
+    """The inline half of `notices_on_checks(queue_opens=True)`: in-spot evidence fixes the
+    bikes' open notices now; each flagged decision is queued. (A fix older than a queued
+    decision of the same batch is still applied: the job then opens the new notice.)"""
+    open_by_bike = {
+        n.bike_id: n
+        for n in open_notices_for({c.bike_id for c in checks if c.verdict == Verdict.IN_SPOT})
+    }
+    evidence: dict[int, FixEvidence] = {}
+    for c in sorted(checks, key=lambda c: c.observed_at):
+        existing = open_by_bike.get(c.bike_id)
+        if (
+            existing is not None
+            and c.verdict == Verdict.IN_SPOT
+            and c.observed_at >= existing.observed_at
+            and c.bike_id not in evidence
+        ):
+            evidence[c.bike_id] = FixEvidence(existing, c.observed_at, "in_spot", c.source_id)
+    notices_fix_many(evidence=list(evidence.values()))
+    flagged = [c.pk for c in checks if c.verdict != Verdict.IN_SPOT]
+    if flagged:
+        bulk_insert(PendingNotice, ["decision", "queued_at"], [(pk, now) for pk in flagged])
+    return []
 
 
 def open_notices_for(bike_ids: set[int] | list[int]) -> list[Notice]:

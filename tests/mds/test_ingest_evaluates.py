@@ -15,7 +15,8 @@ from nuanxin.mds.ingest import events_ingest
 from nuanxin.mds.ingest.common import call_hooks
 from nuanxin.mds.ingest.replay import events_reevaluate
 from nuanxin.mds.models import MdsEvent
-from nuanxin.notices.models import Notice
+from nuanxin.notices.models import Notice, PendingNotice
+from nuanxin.notices.queue import notices_open_queued
 from tests.compliance.factories import parked as parked_observation
 from tests.mds.conftest import Agency
 
@@ -70,6 +71,8 @@ def test_a_bike_parked_badly_then_ridden_away_in_one_batch_gets_no_notice(
     assert ParkingCheck.objects.get(source_id=parked["event_id"]).verdict == "outside"
     state = BikeParking.objects.get(bike=bike)
     assert state.parked is False and state.at.timestamp() * 1000 == ridden["timestamp"]
+    assert PendingNotice.objects.count() == 1  # queued for the notice job, which drops it
+    assert notices_open_queued() == 0 and not PendingNotice.objects.exists()
     assert not Notice.objects.filter(bike=bike).exists()
 
     parked_again = agency.event(
@@ -78,6 +81,8 @@ def test_a_bike_parked_badly_then_ridden_away_in_one_batch_gets_no_notice(
         location={"lat": 33.872, "lng": 115.7502},
     )
     assert agency.post("/events", [parked_again]).status_code == 201
+    assert not Notice.objects.exists()  # opened by the notice job, not by the request
+    assert notices_open_queued() == 1
     assert Notice.objects.get(bike=bike).status == Notice.Status.OPEN
 
 
