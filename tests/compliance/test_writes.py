@@ -1,0 +1,79 @@
+"""Each bike's parking state (`BikeParking`) follows its newest observation, whether the row
+is new (INSERT) or known (UPDATE), and out-of-order input never rolls it back."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from nuanxin.compliance.models import BikeParking
+from nuanxin.compliance.services import bikes_moved, parked_bikes_evaluate, spot_occupancy
+from tests.compliance.factories import LAT0, LNG0, east_of_spot_edge, make_bike, make_spot, moved
+from tests.compliance.factories import parked as observed
+
+
+def state(bike):
+    row = BikeParking.objects.get(bike=bike)
+    return row.parked, row.verdict, row.spot_id
+
+
+def test_parking_state_follows_the_newest_observation_in_any_order(personas):
+    spot = make_spot("S1", capacity=5)
+    bike = make_bike(personas.operator)
+    t0 = timezone.now() - dt.timedelta(minutes=10)
+
+    parked_bikes_evaluate(observations=[observed(bike, LAT0, LNG0, at=t0)], open_notices=False)
+    assert state(bike) == (True, "in_spot", spot.spot_id)  # a new row
+    assert spot_occupancy(spot_ids={spot.spot_id}) == {spot.spot_id: {personas.operator.pk: 1}}
+
+    outside = observed(bike, *east_of_spot_edge(40), at=t0 + dt.timedelta(minutes=2))
+    parked_bikes_evaluate(observations=[outside], open_notices=False)
+    assert state(bike) == (True, "outside", None)  # a known row, updated
+
+    older = observed(bike, LAT0, LNG0, at=t0 + dt.timedelta(minutes=1))
+    parked_bikes_evaluate(observations=[older], open_notices=False)
+    assert state(bike) == (True, "outside", None)  # older: decided, but not the state
+
+    back = observed(bike, LAT0, LNG0, at=t0 + dt.timedelta(minutes=3))
+    parked_bikes_evaluate(observations=[back], open_notices=False)
+    assert state(bike) == (True, "in_spot", spot.spot_id)
+    assert BikeParking.objects.get(bike=bike).check_id_ref is not None
+
+
+def test_a_move_frees_the_spot_and_an_older_parking_does_not_undo_it(personas):
+    spot = make_spot("S1", capacity=5)
+    bike = make_bike(personas.operator)
+    t0 = timezone.now() - dt.timedelta(minutes=10)
+    parked_bikes_evaluate(observations=[observed(bike, LAT0, LNG0, at=t0)], open_notices=False)
+
+    bikes_moved(observations=[moved(bike, t0 + dt.timedelta(minutes=5), "trip_start")])
+    assert state(bike) == (False, "", None)
+    assert spot_occupancy(spot_ids={spot.spot_id}) == {}
+
+    stale = observed(bike, LAT0, LNG0, at=t0 + dt.timedelta(minutes=4))
+    parked_bikes_evaluate(observations=[stale], open_notices=False)
+    assert state(bike) == (False, "", None)
+    assert spot_occupancy(spot_ids={spot.spot_id}) == {}
+
+    bikes_moved(observations=[moved(bike, t0 + dt.timedelta(minutes=1))])  # older move
+    assert BikeParking.objects.get(bike=bike).at == t0 + dt.timedelta(minutes=5)
+
+
+def test_a_bike_first_seen_moving_gets_a_not_parked_row(personas):
+    make_spot("S1", capacity=5)
+    bike, parked_bike = make_bike(personas.operator), make_bike(personas.operator)
+    t0 = timezone.now() - dt.timedelta(minutes=10)
+    parked_bikes_evaluate(observations=[observed(parked_bike, LAT0, LNG0, at=t0)])
+
+    bikes_moved(  # one batch: a known row (updated) and a new one (inserted)
+        observations=[
+            moved(bike, t0 + dt.timedelta(minutes=2), "trip_start"),
+            moved(parked_bike, t0 + dt.timedelta(minutes=2), "trip_start"),
+        ]
+    )
+    assert state(bike) == (False, "", None) and state(parked_bike) == (False, "", None)
+
+    older = observed(bike, *east_of_spot_edge(40), at=t0 + dt.timedelta(minutes=1))
+    parked_bikes_evaluate(observations=[older], open_notices=False)
+    assert state(bike) == (False, "", None)
