@@ -58,13 +58,18 @@ def _make_adapters() -> dict[str, Callable[[Any], Any]]:
         last: list[tuple[Any, Any]] = [(None, None)]
 
         def dt(v: datetime | None) -> str | None:
-            # Same text Django's SQLite backend writes for a UTC value (USE_TZ, UTC connection).
+            # Same text Django's SQLite backend writes (USE_TZ: the UTC wall time, no offset).
             if v is None:
                 return None
             seen, seen_text = last[0]
             if v is seen:
                 return seen_text
-            text = str(v.replace(tzinfo=None))
+            if v.tzinfo is UTC:  # the hot path: a slice of isoformat, half the cost of replace
+                text = v.isoformat(" ")[:-6]
+            elif v.tzinfo is not None:
+                text = str(v.astimezone(UTC).replace(tzinfo=None))
+            else:
+                text = str(v)
             last[0] = (v, text)
             return text
 

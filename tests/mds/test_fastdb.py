@@ -62,3 +62,28 @@ def test_bulk_execute_inserts_every_row_and_keeps_on_conflict(
     names = dict(Bureau.objects.values_list("code", "name"))
     assert len(names) == 31 and names["C005"] == "局5" and names["C100"] == "新局"
     assert Bureau.objects.get(code="C005").short_name == "五"
+
+
+def test_datetimes_are_written_as_django_writes_them() -> None:
+    """The bulk adapter's value equals Django's own for UTC, another zone, whole seconds and
+    microseconds (on SQLite the UTC wall time as text; PostgreSQL takes the value as is)."""
+    import datetime as dt
+
+    from nuanxin.mds.fastdb import adapter
+
+    shanghai = dt.timezone(dt.timedelta(hours=8))
+    values = [
+        dt.datetime(2026, 11, 28, 6, 45, 1, 123456, tzinfo=dt.UTC),
+        dt.datetime(2026, 11, 28, 6, 45, 2, tzinfo=dt.UTC),
+        dt.datetime(2026, 11, 28, 14, 45, 3, 500, tzinfo=shanghai),
+    ]
+    to_db = adapter("datetime")
+    for v in values:
+        first, again = to_db(v), to_db(v)  # the second answer comes from the one-value cache
+        assert first == again
+        if connection.vendor == "sqlite":
+            assert first == connection.ops.adapt_datetimefield_value(v)
+        else:
+            assert first == v
+    if connection.vendor == "sqlite":
+        assert to_db(values[2]) == "2026-11-28 06:45:03.000500"
