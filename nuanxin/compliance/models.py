@@ -138,6 +138,14 @@ class BikeParking(models.Model):
         verbose_name = _("车辆停放状态")
         verbose_name_plural = _("车辆停放状态")
         indexes = [models.Index(fields=["spot", "parked"])]
+        constraints = [
+            # A spot is recorded only for a bike parked in it: occupancy then counts from
+            # the (spot, parked) index alone.
+            models.CheckConstraint(
+                condition=models.Q(spot__isnull=True) | models.Q(verdict="in_spot"),
+                name="parking_spot_only_in_spot",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.bike_id}: {self.verdict or 'moving'}"

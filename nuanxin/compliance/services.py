@@ -200,6 +200,18 @@ def bikes_moved(*, observations: Sequence[MovedObservation], stamp: int | None =
     return fixed
 
 
+def spot_counts(*, spot_ids: set[int]) -> dict[int, int]:
+    """Bikes parked in each of these spots now (spots with none are left out): read from
+    the (spot, parked) index alone, for every ingest batch's hundreds of spots."""
+    rows = select_in(
+        f"SELECT spot_id, COUNT(*) FROM {BikeParking._meta.db_table} "
+        "WHERE parked = %s AND spot_id IN ({ids}) GROUP BY spot_id",
+        sorted(spot_ids),
+        params=[True],
+    )
+    return dict(rows)  # type: ignore[arg-type]
+
+
 def spot_occupancy(*, spot_ids: set[int] | None = None) -> dict[int, dict[int, int]]:
     """Bikes parked in each spot now, by operator id: {spot_id: {operator_id: n}}."""
     out: dict[int, dict[int, int]] = defaultdict(dict)
@@ -231,7 +243,7 @@ def overflow_refresh(
     if not spot_ids:
         return []
     now = now or timezone.now()
-    occupancy = spot_occupancy(spot_ids=spot_ids)
+    counts = spot_counts(spot_ids=spot_ids)
     index = index_for(now, stamp=stamp)[0].index
     capacity = {
         snap.spot_id: (snap.version_id, snap.capacity)
@@ -239,9 +251,7 @@ def overflow_refresh(
         if snap.spot_id in spot_ids
     }
     over = {
-        spot_id
-        for spot_id, by_op in occupancy.items()
-        if spot_id in capacity and sum(by_op.values()) > capacity[spot_id][1]
+        spot_id for spot_id, n in counts.items() if spot_id in capacity and n > capacity[spot_id][1]
     }
     table = OverflowAlert._meta.db_table
     with_alert = {
@@ -254,6 +264,7 @@ def overflow_refresh(
     spot_ids = over | with_alert
     if not spot_ids:
         return []  # the common case: every touched spot within capacity, no alert open
+    occupancy = spot_occupancy(spot_ids=spot_ids)
     codes = dict(Operator.objects.values_list("pk", "code"))
     touched = []
     with transaction.atomic():

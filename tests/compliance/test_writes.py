@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from nuanxin.compliance.models import BikeParking
@@ -77,3 +79,18 @@ def test_a_bike_first_seen_moving_gets_a_not_parked_row(personas):
     older = observed(bike, *east_of_spot_edge(40), at=t0 + dt.timedelta(minutes=1))
     parked_bikes_evaluate(observations=[older], open_notices=False)
     assert state(bike) == (False, "", None)
+
+
+def test_a_spot_is_recorded_only_for_a_bike_parked_in_it(personas):
+    """Occupancy counts from the (spot, parked) index alone; the database keeps that true."""
+    spot = make_spot("S1", capacity=5)
+    bike = make_bike(personas.operator)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        BikeParking.objects.create(
+            bike=bike,
+            operator=personas.operator,
+            at=timezone.now(),
+            verdict="outside",
+            spot_id=spot.spot_id,
+        )
+    assert not BikeParking.objects.exists()
