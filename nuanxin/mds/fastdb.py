@@ -132,17 +132,15 @@ def bulk_insert_prepare(
     # ON CONFLICT (not SQLite's OR IGNORE, which would also swallow NOT NULL violations).
     suffix = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}){suffix}"
-    pairs = [(i, c) for i, c in enumerate(convert) if c is not _identity]
-    if pairs:
-        prepared = []
-        for row in rows:
-            values = list(row)
-            for i, c in pairs:
-                values[i] = c(values[i])
-            prepared.append(values)
-    else:
-        prepared = [list(row) for row in rows]
-    return Prepared(sql, prepared)
+    rows = list(rows)
+    if not rows or all(c is _identity for c in convert):
+        return Prepared(sql, [list(row) for row in rows])
+    # Column by column: map() over a column costs about half the per-row Python loop.
+    columns_of: list[Any] = list(zip(*rows, strict=True))
+    for i, c in enumerate(convert):
+        if c is not _identity:
+            columns_of[i] = map(c, columns_of[i])
+    return Prepared(sql, list(map(list, zip(*columns_of, strict=True))))
 
 
 def bulk_insert(
