@@ -42,6 +42,7 @@ def _adapters() -> dict[str, Callable[[Any], Any]]:
 
 
 _EMPTY_LIST = "[]"
+DATETIME_TEXTS_KEPT = 8192  # a few batches' worth of distinct instants
 
 
 def json_text(value: Any) -> str:
@@ -53,24 +54,26 @@ def json_text(value: Any) -> str:
 
 def _make_adapters() -> dict[str, Callable[[Any], Any]]:
     if connection.vendor == "sqlite":
-        # A batch's rows share received_at / created_at. One slot holding a (value, text)
-        # pair, replaced whole, so threads never see one's value with another's text.
-        last: list[tuple[Any, Any]] = [(None, None)]
+        # An ingest batch writes each instant several times (the event, the bike's state, the
+        # decision, the parking state): the text of recent values is kept, keyed by value.
+        texts: dict[datetime, str] = {}
 
         def dt(v: datetime | None) -> str | None:
             # Same text Django's SQLite backend writes (USE_TZ: the UTC wall time, no offset).
             if v is None:
                 return None
-            seen, seen_text = last[0]
-            if v is seen:
-                return seen_text
+            text = texts.get(v)
+            if text is not None:
+                return text
             if v.tzinfo is UTC:  # the hot path: a slice of isoformat, half the cost of replace
                 text = v.isoformat(" ")[:-6]
             elif v.tzinfo is not None:
                 text = str(v.astimezone(UTC).replace(tzinfo=None))
             else:
                 text = str(v)
-            last[0] = (v, text)
+            if len(texts) >= DATETIME_TEXTS_KEPT:
+                texts.clear()
+            texts[v] = text
             return text
 
         return {
