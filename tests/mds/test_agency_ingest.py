@@ -230,3 +230,21 @@ def test_an_operator_cannot_reuse_another_operators_event_id(
     body = agency.post("/events", [stolen]).json()
     assert body["success"] == 0
     assert body["failures"][0]["error_details"] == ["event_id"]
+
+
+def test_a_changed_city_boundary_applies_to_the_next_batch(agency: Agency) -> None:
+    """The boundary is cached between batches, but an edit in the admin takes effect at once."""
+    from nuanxin.orgs.models import Bureau
+    from tests.mds.conftest import box
+
+    bike = agency.register(1)[0]
+    east = {"lat": 33.86, "lng": 115.84}
+    assert agency.post("/events", [agency.event(bike, location=east)]).json()["success"] == 1
+
+    Bureau.objects.update(boundary=box(115.70, 33.80, 115.78, 33.90))  # the east end leaves
+    refused = agency.post("/events", [agency.event(bike, location=east)]).json()
+    assert refused["success"] == 0
+    assert refused["failures"][0]["error_details"] == ["location: outside the city boundary"]
+
+    Bureau.objects.update(boundary=None)  # no boundary: nothing is outside
+    assert agency.post("/events", [agency.event(bike, location=east)]).json()["success"] == 1

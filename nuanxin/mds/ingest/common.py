@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import orjson
 import shapely
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
@@ -158,14 +159,22 @@ class CityBoundary:
 
     @classmethod
     def geometry(cls) -> Any:
-        boundary = Bureau.objects.exclude(boundary=None).values_list("boundary", flat=True).first()
-        if boundary is None:
+        # The boundary as stored text: compared with the cached one, parsed only on a change
+        # (decoding the GeoJSON for every batch cost more than the containment test).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT CAST(boundary AS TEXT) FROM {Bureau._meta.db_table} "
+                "WHERE boundary IS NOT NULL AND CAST(boundary AS TEXT) != 'null' "
+                "ORDER BY id LIMIT 1"
+            )
+            row = cursor.fetchone()
+        if row is None:
             return None
-        key = repr(boundary)
-        if cls._cache is None or cls._cache[0] != key:
-            geom = shape(boundary)
+        text = row[0]
+        if cls._cache is None or cls._cache[0] != text:
+            geom = shape(orjson.loads(text))
             shapely.prepare(geom)
-            cls._cache = (key, geom)
+            cls._cache = (text, geom)
         return cls._cache[1]
 
     @classmethod
