@@ -114,12 +114,8 @@ class VehicleType(models.TextChoices):
 class Bike(models.Model):
     """One registered bike: one plate (一车一牌), one MDS device_id, its latest known state."""
 
-    operator = models.ForeignKey(  # covered by the (operator, vehicle_state) index
-        Operator,
-        on_delete=models.PROTECT,
-        related_name="bikes",
-        verbose_name=_("运营企业"),
-        db_index=False,
+    operator = models.ForeignKey(
+        Operator, on_delete=models.PROTECT, related_name="bikes", verbose_name=_("运营企业")
     )
     plate = models.CharField(_("车牌号"), max_length=16, unique=True)
     device_id = models.UUIDField(_("MDS device_id"), unique=True)
@@ -132,7 +128,8 @@ class Bike(models.Model):
     registered_at = models.DateTimeField(_("登记时间"), default=timezone.now)
     updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
     # Latest known state, kept by timestamp (out-of-order events never roll it back).
-    # Changes with every event: one index (operator, vehicle_state) serves the reads.
+    # Changes with nearly every event, so no index holds it: an index on (operator, state)
+    # cost ingest a third of each state UPDATE, for reads that count one fleet at a time.
     vehicle_state = models.CharField(_("车辆状态"), max_length=20, blank=True)
     last_event_types = models.JSONField(_("最近事件类型"), default=list, blank=True)
     state_at = models.DateTimeField(_("状态时间"), null=True, blank=True)
@@ -146,7 +143,6 @@ class Bike(models.Model):
         verbose_name = _("车辆")
         verbose_name_plural = _("车辆")
         ordering = ["plate"]
-        indexes = [models.Index(fields=["operator", "vehicle_state"])]
 
     def __str__(self) -> str:
         return self.plate
