@@ -6,6 +6,9 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
+
+from nuanxin.core.health import health_report
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -17,12 +20,15 @@ def healthz(request: HttpRequest) -> JsonResponse:
         db_ok = True
     except Exception as exc:  # the point of a health check is to report, not to raise
         return JsonResponse({"status": "error", "database": f"error: {exc}"}, status=503)
+    checks = health_report(timezone.now())
+    degraded = any(check.get("problem") for check in checks.values())
     return JsonResponse(
         {
-            "status": "ok",
+            "status": "degraded" if degraded else "ok",
             "database": "ok" if db_ok else "error",
             "database_vendor": connection.vendor,
             "database_ms": round((time.perf_counter() - started) * 1000, 2),
+            "checks": checks,
         }
     )
 

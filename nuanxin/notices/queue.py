@@ -18,8 +18,10 @@ runs out. A lease overtaken that way makes step 3 delete nothing: each row is op
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Count, Min
 from django.utils import timezone
 
 from nuanxin.compliance.models import BikeParking, ParkingCheck, Verdict
@@ -29,6 +31,23 @@ from nuanxin.notices.services import notices_on_checks, notices_plan, open_notic
 
 QUEUE_CLAIM = 2000  # decisions per run of the notice job
 LEASE = timedelta(seconds=60)
+QUEUE_STALE = timedelta(seconds=90)  # a lease and a half: no worker is taking the queue
+
+
+def notice_queue_state(*, now: datetime) -> dict[str, Any]:
+    """For /healthz: how many decisions wait, and for how long. A running worker keeps the
+    wait near a second; one waiting longer than QUEUE_STALE means no worker takes them."""
+    pending, oldest = PendingNotice.objects.aggregate(
+        n=Count("pk"), oldest=Min("queued_at")
+    ).values()
+    waited = (now - oldest).total_seconds() if oldest else 0.0
+    state: dict[str, Any] = {"pending": pending, "oldest_seconds": round(waited, 1)}
+    if waited > QUEUE_STALE.total_seconds():
+        state["problem"] = (
+            f"{pending} flagged decisions have waited up to {waited:.0f} s for their notice: "
+            "is `manage.py worker` running?"
+        )
+    return state
 
 
 def notices_open_queued(*, now: datetime | None = None, limit: int = QUEUE_CLAIM) -> int:

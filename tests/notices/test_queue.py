@@ -114,3 +114,23 @@ def test_a_killed_job_leaves_its_rows_for_the_next_worker(city):
     queue_lease(until=now + dt.timedelta(seconds=60), now=now)  # …then the worker died
     assert notices_open_queued(now=now + dt.timedelta(seconds=30)) == 0  # still leased
     assert notices_open_queued(now=now + dt.timedelta(seconds=61)) == 1
+
+
+def test_healthz_reports_a_queue_no_worker_takes(city, client):
+    """A decision waiting longer than a lease and a half means no worker runs the job:
+    /healthz stays 200 (the web node is fine) but says "degraded", and why."""
+    assert client.get("/healthz").json()["checks"]["notice_queue"] == {
+        "pending": 0,
+        "oldest_seconds": 0.0,
+    }
+    ingest_like([outside(city.bike)])
+    fresh = client.get("/healthz").json()
+    assert fresh["status"] == "ok" and fresh["checks"]["notice_queue"]["pending"] == 1
+
+    PendingNotice.objects.update(queued_at=timezone.now() - dt.timedelta(minutes=5))
+    stale = client.get("/healthz")
+    assert stale.status_code == 200 and stale.json()["status"] == "degraded"
+    assert "manage.py worker" in stale.json()["checks"]["notice_queue"]["problem"]
+
+    notices_open_queued()
+    assert client.get("/healthz").json()["status"] == "ok"
