@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Min
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from nuanxin.compliance.models import BikeParking, ParkingCheck, Verdict
@@ -64,6 +64,9 @@ def queue_lease(*, until: datetime, now: datetime, limit: int = QUEUE_CLAIM) -> 
     """Lease up to `limit` queued decisions not leased by a live lease (oldest first)."""
     table = PendingNotice._meta.db_table
     adapt = connection.ops.adapt_datetimefield_value
+    takeable = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    if not PendingNotice.objects.filter(takeable).exists():
+        return []  # the usual answer twice a second: no write transaction (SQLite's one lock)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET claimed_until = %s WHERE decision_id IN "

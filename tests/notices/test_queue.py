@@ -134,3 +134,20 @@ def test_healthz_reports_a_queue_no_worker_takes(city, client):
 
     notices_open_queued()
     assert client.get("/healthz").json()["status"] == "ok"
+
+
+def test_an_empty_queue_costs_the_job_no_write(city):
+    """Twice a second per worker: with nothing to take, the job only reads."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert notices_open_queued() == 0
+    assert len(queries) == 1 and queries[0]["sql"].lstrip().upper().startswith("SELECT")
+
+    ingest_like([outside(city.bike)])
+    now = timezone.now()
+    queue_lease(until=now + dt.timedelta(seconds=60), now=now)
+    with CaptureQueriesContext(connection) as queries:  # only leased rows: nothing to take
+        assert notices_open_queued(now=now) == 0
+    assert len(queries) == 1
