@@ -147,16 +147,22 @@ def checks_store(prepared: PreparedChecks) -> None:
     for d, row, pk in zip(prepared.decisions, prepared.insert.params, ids, strict=True):
         d.pk = row[0] = pk
     prepared.insert.run()
+    rows = [(*row, ids[i], True) for i, row in prepared.parking_rows]
+    _parking_state_write(rows, known=_with_parking_row([row[0] for row in rows]))
+
+
+def _parking_state_write(rows: list[tuple], *, known: set[int]) -> None:
+    """Make each row (bike_id, operator_id, at, verdict, spot_id, check_id_ref, parked; in
+    bike id order) its bike's parking state, unless a newer observation is recorded. A
+    `check_id_ref` of None (a movement) keeps the bike's last decision. `known`: the bikes
+    that have a row: they get an UPDATE, since an upsert first tries the INSERT (foreign
+    keys checked, unique index probed) and measured three times the cost of the UPDATE."""
     table = BikeParking._meta.db_table
-    rows = [[*row, ids[i], True] for i, row in prepared.parking_rows]
-    known = _with_parking_row([row[0] for row in rows])
-    # A bike with a row gets an UPDATE: an upsert first tries the INSERT (foreign keys
-    # checked, unique index probed) and measured three times the cost of the UPDATE.
     bulk_execute(
-        f"UPDATE {table} SET at = %s, verdict = %s, spot_id = %s, check_id_ref = %s, "
-        "parked = %s WHERE bike_id = %s AND at <= %s",
+        f"UPDATE {table} SET at = %s, verdict = %s, spot_id = %s, "
+        "check_id_ref = COALESCE(%s, check_id_ref), parked = %s WHERE bike_id = %s AND at <= %s",
         [
-            [at, verdict, spot, check, parked, bike, at]
+            (at, verdict, spot, check, parked, bike, at)
             for bike, _op, at, verdict, spot, check, parked in rows
             if bike in known
         ],
@@ -166,8 +172,8 @@ def checks_store(prepared: PreparedChecks) -> None:
         "VALUES (%s, %s, %s, %s, %s, %s, %s)"
         + _unless_sqlite(
             " ON CONFLICT (bike_id) DO UPDATE SET at = excluded.at, verdict = excluded.verdict, "
-            "spot_id = excluded.spot_id, check_id_ref = excluded.check_id_ref, "
-            f"parked = excluded.parked WHERE excluded.at >= {table}.at"
+            f"spot_id = excluded.spot_id, check_id_ref = COALESCE(excluded.check_id_ref, "
+            f"{table}.check_id_ref), parked = excluded.parked WHERE excluded.at >= {table}.at"
         ),
         [row for row in rows if row[0] not in known],
     )
@@ -211,25 +217,12 @@ def bikes_unpark(latest: dict[int, tuple[datetime, int]]) -> set[int]:
         for bike_id, spot_id, at, parked in rows
         if parked and spot_id and latest[bike_id][0] >= as_aware(at)
     }
-    known = {row[0] for row in rows}
-    # In bike id order, as every bulk write of bike rows: no lock-order deadlocks. A bike
-    # with a row gets an UPDATE (see checks_store), a new one the upsert.
-    moves = [
-        (bike_id, operator_id, to_ts(moved_at))
-        for bike_id, (moved_at, operator_id) in sorted(latest.items())
-    ]
-    bulk_execute(
-        f"UPDATE {table} SET parked = %s, at = %s, spot_id = NULL, verdict = '' "
-        "WHERE bike_id = %s AND at <= %s",
-        [(False, at, bike_id, at) for bike_id, _op, at in moves if bike_id in known],
-    )
-    bulk_execute(
-        f"INSERT INTO {table} (bike_id, operator_id, at, verdict, spot_id, check_id_ref, parked) "
-        "VALUES (%s, %s, %s, '', NULL, NULL, %s)"
-        + _unless_sqlite(
-            " ON CONFLICT (bike_id) DO UPDATE SET parked = excluded.parked, at = excluded.at, "
-            f"spot_id = NULL, verdict = '' WHERE {table}.at <= excluded.at"
-        ),
-        [(bike_id, op, at, False) for bike_id, op, at in moves if bike_id not in known],
+    # In bike id order, as every bulk write of bike rows: no lock-order deadlocks.
+    _parking_state_write(
+        [
+            (bike_id, operator_id, to_ts(moved_at), "", None, None, False)
+            for bike_id, (moved_at, operator_id) in sorted(latest.items())
+        ],
+        known={row[0] for row in rows},
     )
     return freed
