@@ -24,10 +24,16 @@ from django.db import connection, transaction
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
-from nuanxin.compliance.models import BikeParking, ParkingCheck, Verdict
+from nuanxin.compliance.models import ParkingCheck, Verdict
 from nuanxin.notices.dispatch import DispatchPool
 from nuanxin.notices.models import Notice, PendingNotice
-from nuanxin.notices.services import notices_on_checks, notices_plan, open_notices_for
+from nuanxin.notices.services import (
+    dispatch_pool_for,
+    latest_parked_decisions,
+    notices_on_checks,
+    notices_plan,
+    open_notices_for,
+)
 
 QUEUE_CLAIM = 2000  # decisions per run of the notice job
 LEASE = timedelta(seconds=60)
@@ -106,22 +112,13 @@ def _plan(checks: list[ParkingCheck], now: datetime) -> tuple[DispatchPool, dict
     """Dispatch for the decisions likely to open a notice (reads only). A decision judged
     differently in the transaction is planned there instead."""
     bikes = {c.bike_id for c in checks}
-    latest = dict(
-        BikeParking.objects.filter(bike_id__in=bikes, parked=True).values_list(
-            "bike_id", "check_id_ref"
-        )
-    )
+    latest = latest_parked_decisions(bikes)
     busy = {n.bike_id for n in open_notices_for(bikes) if n.kind == n.Kind.VIOLATION}
     likely = [
         c
         for c in checks
         if latest.get(c.bike_id) == c.pk and c.bike_id not in busy and c.verdict != Verdict.IN_SPOT
     ]
-    stamps = {c.spots_stamp for c in checks}
-    pool = DispatchPool.load(
-        operator_ids={c.operator_id for c in checks},
-        at=now,
-        stamp=stamps.pop() if len(stamps) == 1 and 0 not in stamps else None,
-    )
+    pool = dispatch_pool_for(checks, at=now)
     plans = notices_plan(checks=likely, pool=pool) if likely else []
     return pool, {c.pk: plan for c, plan in zip(likely, plans, strict=True)}

@@ -163,6 +163,27 @@ def _checks_explained(checks: list[ParkingCheck]) -> None:
             c.spot_version = versions.get(c.spot_version_id)
 
 
+def dispatch_pool_for(checks: Sequence[CheckLike], *, at: datetime) -> DispatchPool:
+    """The dispatch pool of these decisions' operators, planned against the spots the
+    decisions were judged with when they share one stamp."""
+    stamps = {c.spots_stamp for c in checks}
+    return DispatchPool.load(
+        operator_ids={c.operator_id for c in checks},
+        at=at,
+        stamp=stamps.pop() if len(stamps) == 1 and 0 not in stamps else None,
+    )
+
+
+def latest_parked_decisions(bike_ids: set[int]) -> dict[int, int | None]:
+    """{bike_id: its latest decision's id}, for the bikes still parked: a bike moved since
+    its decision needs no notice (its `check_id_ref` outlives the move)."""
+    return dict(
+        BikeParking.objects.filter(bike_id__in=bike_ids, parked=True).values_list(
+            "bike_id", "check_id_ref"
+        )
+    )
+
+
 class _Answers:
     """A batch's decisions that answer or open notices, written in bulk. A step that
     depends on an earlier one for the same bike (a fix, then a new notice) flushes first,
@@ -189,12 +210,7 @@ class _Answers:
         if self.pool is None:
             # Loaded where the first notice opens: workers freed by earlier fixes are free.
             self.flush_fixes()
-            stamps = {c.spots_stamp for c in self.checks}
-            self.pool = DispatchPool.load(
-                operator_ids={c.operator_id for c in self.checks},
-                at=self.now,
-                stamp=stamps.pop() if len(stamps) == 1 and 0 not in stamps else None,
-            )
+            self.pool = dispatch_pool_for(self.checks, at=self.now)
             self.pool.bikes_preload(
                 {c.bike_id for c in self.checks if c.verdict != Verdict.IN_SPOT}
             )
@@ -250,12 +266,7 @@ def notices_on_checks(
     bike_ids = {c.bike_id for c in checks}
     open_by_bike = {n.bike_id: n for n in open_notices_for(bike_ids)}
     flagged = {c.bike_id for c in checks if c.verdict != Verdict.IN_SPOT}
-    # Only a bike still parked: one moved since its decision needs no notice.
-    latest_ref = dict(
-        BikeParking.objects.filter(bike_id__in=flagged, parked=True).values_list(
-            "bike_id", "check_id_ref"
-        )
-    )
+    latest_ref = latest_parked_decisions(flagged)
     todo = _Answers(checks, now, open_by_bike, pool, planned)
     for c in sorted(checks, key=lambda c: c.observed_at):
         if c.verdict == Verdict.IN_SPOT:
