@@ -20,11 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
-    return ordered[k]
+from percentiles import percentile  # bench/percentiles.py (scripts run from bench/)
 
 
 def main() -> None:

@@ -35,6 +35,7 @@ import uuid
 from pathlib import Path
 
 import httpx
+from percentiles import percentile  # bench/percentiles.py (scripts run from bench/)
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT = 8252
@@ -310,10 +311,6 @@ def notice_lag(var: Path, postgres: bool) -> list[float]:
     return sorted(float(lag) for (lag,) in query(var, postgres, sql))
 
 
-def percentile(ordered: list[float], q: float) -> float:
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 def wait_ready(base: str) -> None:
     for _ in range(300):
         try:
@@ -399,7 +396,7 @@ def main() -> None:
                 lags = notice_lag(var, args.postgres) or [0.0]
                 print(
                     f"notice job: {len(lags):,} notices opened; decision → notice p50 "
-                    f"{percentile(lags, 0.5):.2f}s, p99 {percentile(lags, 0.99):.2f}s, max "
+                    f"{percentile(lags, 50):.2f}s, p99 {percentile(lags, 99):.2f}s, max "
                     f"{lags[-1]:.2f}s; queue empty {drained:.2f}s after the last request; "
                     f"with that wait, {accepted / (elapsed + drained):,.0f} events/s"
                 )

@@ -37,6 +37,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from percentiles import percentile  # bench/percentiles.py (scripts run from bench/)
+
 ROOT = Path(__file__).resolve().parent.parent
 PORT_RANGE = range(8100, 8150)
 REQUEST_TIMEOUT = 10.0  # seconds; a stuck request fails the run instead of hanging it
@@ -119,12 +121,6 @@ def _bench_merchants(count: int) -> None:
                 device_key=f"bench:{n}",
                 ip=None,
             )
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
-    return ordered[k]
 
 
 async def _client(
