@@ -262,7 +262,8 @@ def notices_on_checks(
         return []
     now = timezone.now()
     if queue_opens:
-        return _fix_and_queue(checks, now)
+        _fix_and_queue(checks, now)
+        return []  # opened later, by the notice job
     bike_ids = {c.bike_id for c in checks}
     open_by_bike = {n.bike_id: n for n in open_notices_for(bike_ids)}
     flagged = {c.bike_id for c in checks if c.verdict != Verdict.IN_SPOT}
@@ -290,7 +291,7 @@ def notices_on_checks(
     return todo.opened
 
 
-def _fix_and_queue(checks: Sequence[CheckLike], now: datetime) -> list[Notice]:
+def _fix_and_queue(checks: Sequence[CheckLike], now: datetime) -> None:
     """The inline half of `notices_on_checks(queue_opens=True)`: in-spot evidence fixes the
     bikes' open notices now; each flagged decision is queued. (A fix older than a queued
     decision of the same batch is still applied: the job then opens the new notice.)"""
@@ -312,7 +313,6 @@ def _fix_and_queue(checks: Sequence[CheckLike], now: datetime) -> list[Notice]:
     flagged = [c.pk for c in checks if c.verdict != Verdict.IN_SPOT]
     if flagged:
         bulk_insert(PendingNotice, ["decision", "queued_at"], [(pk, now) for pk in flagged])
-    return []
 
 
 def open_notices_for(bike_ids: set[int] | list[int]) -> list[Notice]:
