@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from nuanxin.core.fields import WrittenJSONField
 from nuanxin.lib.uscc import USCCError, uscc_validate
 
 
@@ -131,7 +132,7 @@ class Bike(models.Model):
     # Changes with nearly every event, so no index holds it: an index on (operator, state)
     # cost ingest a third of each state UPDATE, for reads that count one fleet at a time.
     vehicle_state = models.CharField(_("车辆状态"), max_length=20, blank=True)
-    last_event_types = models.JSONField(_("最近事件类型"), default=list, blank=True)
+    last_event_types = WrittenJSONField(_("最近事件类型"), default=list, blank=True)
     state_at = models.DateTimeField(_("状态时间"), null=True, blank=True)
     lat = models.FloatField(_("纬度"), null=True, blank=True)
     lng = models.FloatField(_("经度"), null=True, blank=True)

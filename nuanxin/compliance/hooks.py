@@ -59,11 +59,12 @@ def parked_bikes_judge(*, observations: Sequence[ParkedObservation]) -> Judgemen
 
 
 def judgement_apply(*, judgement: Judgement) -> None:
-    """Store a judgement's decisions and their consequences (in the caller's transaction).
-    New notices are queued for the notice job (`manage.py worker`), fixes applied now."""
+    """Store a judgement's decisions and their consequences (in the caller's transaction,
+    which has just inserted the observed events or telemetry rows themselves). New notices
+    are queued for the notice job (`manage.py worker`), fixes applied now."""
     from nuanxin.compliance import services
 
-    services.judgement_apply(judgement=judgement, queue_notices=True)
+    services.judgement_apply(judgement=judgement, queue_notices=True, sources_new=True)
 
 
 def bikes_moved(*, observations: Sequence[MovedObservation], stamp: int | None = None) -> None:

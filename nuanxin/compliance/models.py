@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from nuanxin.core.fields import WrittenJSONField
+
 
 class Verdict(models.TextChoices):
     IN_SPOT = "in_spot", _("规范停放")
@@ -43,7 +45,7 @@ class ParkingCheck(models.Model):
     accuracy_m = models.FloatField(_("上报定位精度 (米)"), null=True, blank=True)
     accuracy_used_m = models.FloatField(_("采用的定位精度 (米)"))
     tolerance_m = models.FloatField(_("容差 (米)"))
-    beacon_ids = models.JSONField(_("收到的道钉"), default=list, blank=True)
+    beacon_ids = WrittenJSONField(_("收到的道钉"), default=list, blank=True)
     source = models.CharField(_("来源"), max_length=12)
     source_id = models.CharField(_("来源编号"), max_length=64)
     verdict = models.CharField(_("结论"), max_length=12, choices=Verdict.choices)

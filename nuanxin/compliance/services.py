@@ -132,26 +132,39 @@ def parked_bikes_judge(*, observations: Sequence[ParkedObservation]) -> Judgemen
 
 
 def judgement_apply(
-    *, judgement: Judgement, open_notices: bool = True, queue_notices: bool = False
+    *,
+    judgement: Judgement,
+    open_notices: bool = True,
+    queue_notices: bool = False,
+    sources_new: bool = False,
 ) -> EvaluationSummary:
     """Store the decisions not stored yet, with their consequences, in one transaction.
     `queue_notices` (ingest): new notices are opened by the notice job, fixes inline.
+    `sources_new` (ingest): the caller inserted the observations' own rows (event_id /
+    telemetry_id, unique) in this transaction, so no decision can exist for them and the
+    lookup is skipped.
     A concurrent request that stored one of them first makes the unique (source, source_id)
     refuse the insert: the transaction is rolled back and the apply runs once more, now
     skipping what the other request stored."""
     if not judgement.decisions:
         return EvaluationSummary(duplicates=judgement.duplicates)
     try:
-        return _apply(judgement, open_notices, queue_notices)
+        return _apply(judgement, open_notices, queue_notices, look_for_stored=not sources_new)
     except IntegrityError:
-        return _apply(judgement, open_notices, queue_notices)
+        return _apply(judgement, open_notices, queue_notices, look_for_stored=True)
 
 
-def _apply(judgement: Judgement, open_notices: bool, queue_notices: bool) -> EvaluationSummary:
+def _apply(
+    judgement: Judgement, open_notices: bool, queue_notices: bool, *, look_for_stored: bool
+) -> EvaluationSummary:
     summary = EvaluationSummary(duplicates=judgement.duplicates)
     stamp = judgement.stamp
     with transaction.atomic():
-        seen = writes.checks_seen({(d.source, d.source_id) for d in judgement.decisions})
+        seen = (
+            writes.checks_seen({(d.source, d.source_id) for d in judgement.decisions})
+            if look_for_stored
+            else set()
+        )
         prepared = judgement.prepared
         if seen or prepared is None:  # stored meanwhile by another request: prepare the rest
             checks = [d for d in judgement.decisions if (d.source, d.source_id) not in seen]

@@ -14,6 +14,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from nuanxin.core.fields import WrittenJSONField
+
 
 class MdsEvent(models.Model):
     event_id = models.UUIDField(_("event_id"), unique=True)
@@ -26,18 +28,18 @@ class MdsEvent(models.Model):
         "bikes.Bike", on_delete=models.PROTECT, related_name="events", db_index=False
     )
     vehicle_state = models.CharField(_("车辆状态"), max_length=20)
-    event_types = models.JSONField(_("事件类型"), default=list)
+    event_types = WrittenJSONField(_("事件类型"), default=list)
     timestamp = models.DateTimeField(_("事件时间"))
     publication_time = models.DateTimeField(null=True, blank=True)
     lat = models.FloatField(null=True, blank=True)
     lng = models.FloatField(null=True, blank=True)
     accuracy_m = models.FloatField(null=True, blank=True)
     battery_percent = models.PositiveSmallIntegerField(null=True, blank=True)
-    trip_ids = models.JSONField(default=list, blank=True)
+    trip_ids = WrittenJSONField(default=list, blank=True)
     associated_ticket = models.CharField(max_length=64, blank=True)
-    beacon_ids = models.JSONField(default=list, blank=True)
+    beacon_ids = WrittenJSONField(default=list, blank=True)
     received_at = models.DateTimeField(_("接收时间"), default=timezone.now)
-    payload = models.JSONField(_("原始报文"), default=dict)
+    payload = WrittenJSONField(_("原始报文"), default=dict)
 
     class Meta:
         verbose_name = _("MDS事件")
@@ -65,11 +67,11 @@ class Telemetry(models.Model):
     accuracy_m = models.FloatField(null=True, blank=True)
     speed = models.FloatField(null=True, blank=True)
     battery_percent = models.PositiveSmallIntegerField(null=True, blank=True)
-    trip_ids = models.JSONField(null=True, blank=True)
+    trip_ids = WrittenJSONField(null=True, blank=True)
     journey_id = models.UUIDField(null=True, blank=True)
-    beacon_ids = models.JSONField(default=list, blank=True)
+    beacon_ids = WrittenJSONField(default=list, blank=True)
     received_at = models.DateTimeField(default=timezone.now)
-    payload = models.JSONField(default=dict)
+    payload = WrittenJSONField(default=dict)
 
     class Meta:
         verbose_name = _("MDS轨迹点")

@@ -9,8 +9,14 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from nuanxin.compliance.models import BikeParking
-from nuanxin.compliance.services import bikes_moved, parked_bikes_evaluate, spot_occupancy
+from nuanxin.compliance.models import BikeParking, ParkingCheck
+from nuanxin.compliance.services import (
+    bikes_moved,
+    judgement_apply,
+    parked_bikes_evaluate,
+    parked_bikes_judge,
+    spot_occupancy,
+)
 from tests.compliance.factories import LAT0, LNG0, east_of_spot_edge, make_bike, make_spot, moved
 from tests.compliance.factories import parked as observed
 
@@ -94,3 +100,46 @@ def test_a_spot_is_recorded_only_for_a_bike_parked_in_it(personas):
             spot_id=spot.spot_id,
         )
     assert not BikeParking.objects.exists()
+
+
+def test_ingest_skips_the_stored_decision_lookup_but_a_stored_one_still_wins(personas):
+    """Ingest tells the engine its observations are new (`sources_new`): it just inserted
+    their unique event rows, so the engine skips looking for stored decisions. Should one
+    exist after all (a concurrent request on PostgreSQL), the unique (source, source_id)
+    refuses the insert and the apply runs again with the lookup: one decision, no error."""
+    make_spot("S1", capacity=5)
+    bike = make_bike(personas.operator)
+    seen = observed(bike, LAT0, LNG0, at=timezone.now() - dt.timedelta(minutes=3))
+    parked_bikes_evaluate(observations=[seen], open_notices=False)
+
+    again = judgement_apply(
+        judgement=parked_bikes_judge(observations=[seen]), open_notices=False, sources_new=True
+    )
+
+    assert again.duplicates == 1 and again.decisions == []
+    assert ParkingCheck.objects.filter(source=seen.source, source_id=seen.source_id).count() == 1
+
+
+def test_ingest_tables_write_json_without_a_per_row_validity_check(personas):
+    """The hot tables' JSON columns carry no CHECK (JSON_VALID(...)) on SQLite (each one
+    parsed every value again on every write); what they store still reads back as JSON."""
+    from django.db import connection
+
+    from nuanxin.mds.models import MdsEvent
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the CHECK is SQLite's")
+    for model in (MdsEvent, ParkingCheck):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = %s",
+                [model._meta.db_table],
+            )
+            assert "JSON_VALID" not in cursor.fetchone()[0]
+    make_spot("S1", capacity=5)
+    bike = make_bike(personas.operator)
+    parked_bikes_evaluate(
+        observations=[observed(bike, LAT0, LNG0, beacons=("B1",))],
+        open_notices=False,
+    )
+    assert ParkingCheck.objects.get(bike=bike).beacon_ids == ["B1"]
