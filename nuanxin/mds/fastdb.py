@@ -7,6 +7,7 @@ have the Python type of the field (UUID, aware UTC datetime, JSON-able object, n
 from __future__ import annotations
 
 import re
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,11 @@ def _identity(v: Any) -> Any:
 
 class RawJson(str):
     """JSON text already serialised (written as is, never encoded twice)."""
+
+
+# A str subclass is not bound directly by sqlite3: without a registered adapter each value
+# costs a raised and discarded AttributeError (see nuanxin.core.sqlite_writer.base).
+sqlite3.register_adapter(RawJson, str)
 
 
 def _RawJsonb(text: str) -> Any:

@@ -137,3 +137,22 @@ def test_commits_checkpoint_passively_after_leaving_the_writer_queue(
         c.execute("SELECT n FROM t ORDER BY n")
         assert c.fetchall() == [(7,), (8,)]
     handler.close_all()
+
+
+def test_none_bool_and_raw_json_bind_as_before_through_registered_adapters(
+    tmp_path: Path,
+) -> None:
+    """The backend registers adapters for None and bool (and fastdb one for RawJson) so that
+    sqlite3 finds them in its adapter dict instead of raising and discarding an
+    AttributeError per parameter; what is bound must not change: NULL, 0/1 integers, text."""
+    from nuanxin.core.sqlite_writer import base  # noqa: F401  (registers the adapters)
+    from nuanxin.mds.fastdb import RawJson
+
+    db = sqlite3.connect(tmp_path / "bind.sqlite3")
+    row = db.execute(
+        "SELECT ? IS NULL, typeof(?), ?, typeof(?), ?, typeof(?)",
+        (None, True, False, RawJson('["a"]'), RawJson('["a"]'), 1.5),
+    ).fetchone()
+    assert row == (1, "integer", 0, "text", '["a"]', "real")
+    for value, adapter in ((None, type(None)), (True, bool), (RawJson("[]"), RawJson)):
+        assert (adapter, sqlite3.PrepareProtocol) in sqlite3.adapters, value

@@ -36,6 +36,14 @@ from django.db.backends.sqlite3 import base
 
 from nuanxin.lib.env import envint
 
+# CPython 3.11's sqlite3 binds exact int, float, str and bytes directly; every other value,
+# None and bool included, goes through its adapter lookup, which first asks the protocol
+# type for `__adapt__` and builds, formats and discards an AttributeError each time: about
+# 2,000 instructions per parameter, 4 % of an ingest batch. A registered adapter is found
+# in a dict first. Both bind exactly what the fallback bound: NULL, and 0 or 1.
+sqlite3.register_adapter(type(None), lambda _value: None)
+sqlite3.register_adapter(bool, int)
+
 
 def checkpoint_interval_s() -> float:
     return envint("SQLITE_CHECKPOINT_INTERVAL_MS", 1000) / 1000
