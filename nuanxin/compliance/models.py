@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from nuanxin.core.fields import WrittenJSONField
+from nuanxin.core.fields import RowidOneToOneField, WrittenJSONField
 
 
 class Verdict(models.TextChoices):
@@ -119,7 +119,7 @@ class ParkingCheck(models.Model):
 class BikeParking(models.Model):
     """The latest compliance state of each bike (kept by observation time), for occupancy."""
 
-    bike = models.OneToOneField(
+    bike = RowidOneToOneField(
         "bikes.Bike", primary_key=True, on_delete=models.CASCADE, related_name="parking"
     )
     operator = models.ForeignKey("bikes.Operator", on_delete=models.CASCADE, related_name="+")

@@ -17,3 +17,16 @@ class WrittenJSONField(models.JSONField):
 
     def db_check(self, connection: Any) -> str | None:
         return None
+
+
+class RowidOneToOneField(models.OneToOneField):
+    """A one-to-one primary key that SQLite keeps as the table's rowid. Django declares a
+    key to a BigAutoField `bigint PRIMARY KEY`, and SQLite makes the rowid an alias only
+    for a column declared exactly `integer`: otherwise every row also lives in a separate
+    unique index, and each lookup by key searches that index and then the table. Same
+    64-bit values; other databases keep Django's type."""
+
+    def db_type(self, connection: Any) -> str | None:
+        if connection.vendor == "sqlite":
+            return "integer"
+        return super().db_type(connection)

@@ -143,3 +143,19 @@ def test_ingest_tables_write_json_without_a_per_row_validity_check(personas):
         open_notices=False,
     )
     assert ParkingCheck.objects.get(bike=bike).beacon_ids == ["B1"]
+
+
+def test_parking_state_is_keyed_by_the_rowid_on_sqlite(personas):
+    """BikeParking's key is declared `integer` on SQLite, so it is the table's rowid: no
+    separate unique index to search and update on every parking-state write."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the rowid is SQLite's")
+    with connection.cursor() as cursor:
+        cursor.execute(f"PRAGMA index_list({BikeParking._meta.db_table})")
+        assert [row[1] for row in cursor.fetchall() if row[3] == "pk"] == []
+    bike = make_bike(personas.operator)
+    make_spot("S1", capacity=5)
+    parked_bikes_evaluate(observations=[observed(bike, LAT0, LNG0)], open_notices=False)
+    assert BikeParking.objects.get(pk=bike.pk).bike_id == bike.pk
