@@ -99,7 +99,8 @@ def child(args: argparse.Namespace) -> None:
         return cpu, wall
 
     def ingest(token: str, body: bytes) -> None:
-        result = events_ingest(operator=operators[code_of[token]], items=orjson.loads(body))
+        items = orjson.loads(body)  # as the Agency view does, which also passes the bytes
+        result = events_ingest(operator=operators[code_of[token]], items=items, body=body)
         assert result.success == 1000, result.failures[:1]
 
     n = args.batches

@@ -109,7 +109,8 @@ def bulk_response(result: BulkResult) -> HttpResponse:
 @agency_endpoint
 @require_http_methods(["POST"])
 def events(request: HttpRequest) -> HttpResponse:
-    return bulk_response(events_ingest(operator=request.operator, items=parse_body(request)))  # type: ignore[attr-defined]
+    items = parse_body(request)
+    return bulk_response(events_ingest(operator=request.operator, items=items, body=request.body))  # type: ignore[attr-defined]
 
 
 @agency_endpoint

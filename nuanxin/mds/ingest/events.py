@@ -38,11 +38,17 @@ from nuanxin.mds.ingest.common import (
     types_json,
 )
 from nuanxin.mds.models import MdsEvent
+from nuanxin.mds.validate_fast import event_parsed, events_decode
 
 # --- events --------------------------------------------------------------------------------
 
 
-def events_ingest(*, operator: Operator, items: Any, evaluate: bool | None = None) -> BulkResult:
+def events_ingest(
+    *, operator: Operator, items: Any, evaluate: bool | None = None, body: bytes | None = None
+) -> BulkResult:
+    """`items`: the parsed request body; `body`: its bytes, when the caller has them (the
+    Agency API): a well-formed batch is then checked by the compiled fast path
+    (`validate_fast`), any other item by the item checks, with the same outcome."""
     items = batch_check(items)
     operator_prepare(operator)
     if evaluate is None:
@@ -50,54 +56,26 @@ def events_ingest(*, operator: Operator, items: Any, evaluate: bool | None = Non
     result = BulkResult(total=len(items), items=items)
     max_ms = latest_allowed_ms()
     parsed: list[tuple[int, Any, tuple]] = []
+    plain_items: set[int] = set()  # parsed by the fast path: no fields beyond the columns
+    plain = events_decode(body) if body is not None else None
+    provider_id = operator.provider_id_text  # type: ignore[attr-defined]
     seen: set[str] = set()
     for index, item in enumerate(items):
         try:
-            if not isinstance(item, dict):
-                raise v.bad("item", _("每一项必须是 JSON 对象。"))
-            event_id = v.as_uuid_text(item, "event_id")
-            device_id = v.as_uuid_text(item, "device_id")
-            provider_check(item, operator)
-            state = v.as_state(item)
-            types = v.as_event_types(item, state)
-            _ms, at = v.as_timestamp(item, "timestamp", max_ms=max_ms)  # type: ignore[misc]
-            pub = v.as_timestamp(item, "publication_time", max_ms=max_ms, required=False)
-            has_geos = bool(item.get("event_geographies"))
-            loc = v.as_location(item, "location", required=not has_geos)
-            battery = v.as_percent(item, "battery_percent")
-            trip_ids = v.as_uuid_list(item, "trip_ids")
-            ticket = item.get("associated_ticket") or ""
-            if not isinstance(ticket, str):
-                raise v.bad("associated_ticket", _("associated_ticket 必须是字符串。"))
-            beacons = v.as_beacons(item)
-            if event_id in seen:
+            p: tuple | None = None
+            if plain is not None:
+                p = event_parsed(plain[index], provider_id=provider_id, max_ms=max_ms)
+            if p is None:
+                p = event_checked(item, operator, max_ms)
+            else:
+                plain_items.add(index)
+            if p[0] in seen:
                 raise duplicate_error("event_id")
-            seen.add(event_id)
+            seen.add(p[0])
         except v.ItemError as exc:
             result.add_failure(item, exc)
             continue
-        lat, lng, acc = loc if loc else (None, None, None)
-        parsed.append(
-            (
-                index,
-                item,
-                (
-                    event_id,
-                    device_id,
-                    state,
-                    types,
-                    at,
-                    pub[1] if pub else None,
-                    lat,
-                    lng,
-                    acc,
-                    battery,
-                    trip_ids,
-                    ticket[:64],
-                    beacons,
-                ),
-            )
-        )
+        parsed.append((index, item, p))
     with_loc = [(i, p) for i, (_x, _it, p) in enumerate(parsed) if p[6] is not None]
     inside = CityBoundary.inside([p[6] for _i, p in with_loc], [p[7] for _i, p in with_loc])
     outside = {i for (i, _p), ok in zip(with_loc, inside, strict=True) if not ok}
@@ -118,7 +96,7 @@ def events_ingest(*, operator: Operator, items: Any, evaluate: bool | None = Non
     parked: list[hooks.ParkedObservation] = []
     moved: list[hooks.MovedObservation] = []
     op_pk = operator.pk
-    for _index, item, p, bike in known:
+    for index, item, p, bike in known:
         if already_stored(
             existing, p[0], key="event_id", item=item, operator=operator, result=result
         ):
@@ -156,7 +134,7 @@ def events_ingest(*, operator: Operator, items: Any, evaluate: bool | None = Non
                 ticket,
                 beacons,
                 received,
-                extras_json(item, v.EVENT_KEYS),
+                NO_EXTRAS if index in plain_items else extras_json(item, v.EVENT_KEYS),
             )
         )
         best = latest.get(bike_id)
@@ -205,6 +183,47 @@ def events_ingest(*, operator: Operator, items: Any, evaluate: bool | None = Non
         if judgement is not None or moved:
             call_hooks(judgement, moved)
     return result
+
+
+NO_EXTRAS = RawJson("{}")
+
+
+def event_checked(item: Any, operator: Operator, max_ms: int) -> tuple:
+    """One item through the item checks (`nuanxin.mds.validate`): the parsed values, or
+    ItemError naming what is wrong."""
+    if not isinstance(item, dict):
+        raise v.bad("item", _("每一项必须是 JSON 对象。"))
+    event_id = v.as_uuid_text(item, "event_id")
+    device_id = v.as_uuid_text(item, "device_id")
+    provider_check(item, operator)
+    state = v.as_state(item)
+    types = v.as_event_types(item, state)
+    _ms, at = v.as_timestamp(item, "timestamp", max_ms=max_ms)  # type: ignore[misc]
+    pub = v.as_timestamp(item, "publication_time", max_ms=max_ms, required=False)
+    has_geos = bool(item.get("event_geographies"))
+    loc = v.as_location(item, "location", required=not has_geos)
+    battery = v.as_percent(item, "battery_percent")
+    trip_ids = v.as_uuid_list(item, "trip_ids")
+    ticket = item.get("associated_ticket") or ""
+    if not isinstance(ticket, str):
+        raise v.bad("associated_ticket", _("associated_ticket 必须是字符串。"))
+    beacons = v.as_beacons(item)
+    lat, lng, acc = loc if loc else (None, None, None)
+    return (
+        event_id,
+        device_id,
+        state,
+        types,
+        at,
+        pub[1] if pub else None,
+        lat,
+        lng,
+        acc,
+        battery,
+        trip_ids,
+        ticket[:64],
+        beacons,
+    )
 
 
 def event_observe(

@@ -1,0 +1,163 @@
+"""The compiled fast path for events (`nuanxin.mds.validate_fast`) gives exactly what the
+item checks give, and hands everything else to them, so that errors never depend on the
+path taken."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import pytest
+
+from nuanxin.mds.ingest.events import event_checked
+from nuanxin.mds.models import MdsEvent
+from nuanxin.mds.validate import ItemError
+from nuanxin.mds.validate_fast import event_parsed, events_decode
+from tests.mds.conftest import Agency, now_ms
+
+PROVIDER = str(uuid.uuid4())
+MAX_MS = now_ms() + 60_000
+
+
+class _Operator:
+    provider_id = uuid.UUID(PROVIDER)
+    provider_id_text = PROVIDER
+
+
+def event(**extra: Any) -> dict[str, Any]:
+    item = {
+        "event_id": str(uuid.uuid4()),
+        "device_id": str(uuid.uuid4()),
+        "provider_id": PROVIDER,
+        "vehicle_state": "available",
+        "event_types": ["trip_end"],
+        "timestamp": now_ms() - 1000,
+        "location": {"lat": 33.87, "lng": 115.75, "horizontal_accuracy": 3.0},
+        "trip_ids": [str(uuid.uuid4())],
+    }
+    item.update(extra)
+    return item
+
+
+def fast(item: dict[str, Any]) -> tuple | None:
+    decoded = events_decode(json.dumps([item]).encode())
+    if decoded is None:
+        return None
+    return event_parsed(decoded[0], provider_id=PROVIDER, max_ms=MAX_MS)
+
+
+def checked(item: dict[str, Any]) -> tuple | ItemError:
+    try:
+        return event_checked(item, _Operator(), MAX_MS)  # type: ignore[arg-type]
+    except ItemError as exc:
+        return exc
+
+
+TAKEN_FAST = {
+    "plain": event(),
+    "upper-case ids": event(
+        event_id=str(uuid.uuid4()).upper(), device_id=str(uuid.uuid4()).upper()
+    ),
+    "integer coordinates": event(location={"lat": 34, "lng": 116}),
+    "no accuracy": event(location={"lat": 33.8, "lng": 115.7}),
+    "all optional fields": event(
+        publication_time=now_ms(),
+        battery_percent=0,
+        associated_ticket="NX-" + "9" * 80,  # stored cut to 64, as the item checks cut it
+        beacon_ids=["B-1", "B-2"],
+        trip_ids=None,
+    ),
+    "nulls": event(publication_time=None, battery_percent=None, associated_ticket=None),
+    "edge values": event(
+        location={"lat": -90, "lng": 180, "horizontal_accuracy": 0}, battery_percent=100
+    ),
+    "two types": event(vehicle_state="available", event_types=["trip_end", "located"]),
+}
+
+LEFT_TO_THE_ITEM_CHECKS = {
+    "extra field": event(vendor_extension={"x": 1}),
+    "extra location key": event(location={"lat": 33.8, "lng": 115.7, "altitude": 30}),
+    "beacons inside location": event(location={"lat": 33.8, "lng": 115.7, "beacon_ids": ["B"]}),
+    "geographies, no location": {
+        k: v for k, v in event(event_geographies=[str(uuid.uuid4())]).items() if k != "location"
+    },
+    "float timestamp": event(timestamp=float(now_ms() - 1000)),
+    "boolean battery": event(battery_percent=True),
+    "battery out of range": event(battery_percent=101),
+    "latitude out of range": event(location={"lat": 90.5, "lng": 115.7}),
+    "future": event(timestamp=MAX_MS + 1),
+    "before 2018": event(timestamp=1_000),
+    "future publication": event(publication_time=MAX_MS + 1),
+    "type not allowed in state": event(vehicle_state="available", event_types=["trip_start"]),
+    "no types": event(event_types=[]),
+    "unknown state": event(vehicle_state="parked"),
+    "foreign provider": event(provider_id=str(uuid.uuid4())),
+    "provider in upper case": event(provider_id=PROVIDER.upper()),
+    "id not a uuid": event(event_id="not-a-uuid"),
+    "trip id not a uuid": event(trip_ids=["x"]),
+    "ticket not text": event(associated_ticket=7),
+    "missing state": {k: v for k, v in event().items() if k != "vehicle_state"},
+    "null location": event(location=None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TAKEN_FAST))
+def test_the_fast_path_gives_what_the_item_checks_give(name: str) -> None:
+    item = TAKEN_FAST[name]
+    parsed = fast(item)
+    assert parsed is not None, "the fast path should take this item"
+    assert parsed == checked(item)
+    assert [type(v) for v in parsed] == [type(v) for v in checked(item)]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("name", sorted(LEFT_TO_THE_ITEM_CHECKS))
+def test_anything_else_is_left_to_the_item_checks(name: str) -> None:
+    assert fast(LEFT_TO_THE_ITEM_CHECKS[name]) is None
+
+
+def test_one_undecodable_item_sends_the_whole_batch_to_the_item_checks() -> None:
+    body = json.dumps([event(), event(timestamp="yesterday")]).encode()
+    assert events_decode(body) is None
+    assert events_decode(b'{"not": "a list"}') is None
+
+
+def test_a_batch_the_fast_path_decodes_still_gets_each_items_own_error(
+    agency: Agency, other_agency: Agency
+) -> None:
+    """Every item below decodes; the fast path takes two and leaves the rest to the item
+    checks, whose errors the operator sees, as for any other batch."""
+    mine = agency.register(2)
+    good = agency.event(mine[0])
+    shouted = agency.event(mine[1], event_id=str(uuid.uuid4()).upper())
+    items = [
+        good,
+        dict(good),  # duplicate in the batch
+        shouted,
+        agency.event(mine[1], timestamp=now_ms() + 3_600_000),
+        agency.event(mine[1], vehicle_state="available", event_types=["trip_start"]),
+        agency.event(mine[1], provider_id=str(other_agency.operator.provider_id)),
+    ]
+    assert events_decode(json.dumps(items).encode()) is not None
+
+    response = agency.post("/events", items)
+
+    body = response.json()
+    assert response.status_code == 201 and body["success"] == 2 and body["total"] == 6
+    assert [f["error_details"] for f in body["failures"]] == [
+        ["event_id"],
+        ["timestamp"],
+        ["event_types"],
+        ["provider_id"],
+    ]
+    stored = MdsEvent.objects.get(event_id=shouted["event_id"].lower())
+    assert stored.payload == {} and stored.trip_ids == shouted["trip_ids"]
+
+
+def test_extras_are_kept_when_the_item_checks_ran(agency: Agency) -> None:
+    bike = agency.register(1)[0]
+    item = agency.event(bike, vendor_extension={"lock": "closed"})
+    assert agency.post("/events", [item]).status_code == 201
+    assert MdsEvent.objects.get(event_id=item["event_id"]).payload == {
+        "vendor_extension": {"lock": "closed"}
+    }
