@@ -38,15 +38,12 @@ def test_select_in_chunks_a_long_list() -> None:
     assert rows == [("B1",)]
 
 
-def test_bulk_execute_inserts_every_row_and_keeps_on_conflict(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """More rows than one PostgreSQL statement takes (chunked multi-row VALUES there,
-    executemany on SQLite): every row lands once, ON CONFLICT still applies per row, and a
-    non-INSERT statement runs per row."""
+def test_bulk_execute_inserts_every_row_and_keeps_on_conflict() -> None:
+    """executemany (on PostgreSQL through a cursor that binds on the server): every row
+    lands once, ON CONFLICT still applies per row, and a non-INSERT statement runs per
+    row."""
     from nuanxin.mds import fastdb
 
-    monkeypatch.setattr(fastdb, "PG_MAX_ROWS", 7)  # several chunks, one of them partial
     table = Bureau._meta.db_table
     insert = (
         f"INSERT INTO {table} (code, name, short_name, address, phone) "
@@ -62,6 +59,23 @@ def test_bulk_execute_inserts_every_row_and_keeps_on_conflict(
     names = dict(Bureau.objects.values_list("code", "name"))
     assert len(names) == 31 and names["C005"] == "局5" and names["C100"] == "新局"
     assert Bureau.objects.get(code="C005").short_name == "五"
+
+
+def test_bulk_errors_are_djangos_own() -> None:
+    """A unique violation in a bulk INSERT is django.db.IntegrityError on every database (on
+    PostgreSQL the server-binding cursor is psycopg's own, its errors translated), which
+    the compliance retry relies on."""
+    from django.db import IntegrityError
+
+    from nuanxin.mds import fastdb
+
+    table = Bureau._meta.db_table
+    insert = (
+        f"INSERT INTO {table} (code, name, short_name, address, phone) VALUES (%s, %s, %s, '', '')"
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        fastdb.bulk_execute(insert, [("D1", "甲", "a"), ("D1", "乙", "b")])
+    assert not Bureau.objects.filter(code="D1").exists()
 
 
 def test_datetimes_are_written_as_django_writes_them() -> None:
