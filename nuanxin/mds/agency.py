@@ -116,7 +116,10 @@ def events(request: HttpRequest) -> HttpResponse:
 @agency_endpoint
 @require_http_methods(["POST"])
 def telemetry(request: HttpRequest) -> HttpResponse:
-    return bulk_response(telemetry_ingest(operator=request.operator, items=parse_body(request)))  # type: ignore[attr-defined]
+    items = parse_body(request)
+    return bulk_response(
+        telemetry_ingest(operator=request.operator, items=items, body=request.body)  # type: ignore[attr-defined]
+    )
 
 
 @agency_endpoint

@@ -1,4 +1,5 @@
-"""Compiled checks for the common case of MDS Agency events: a whole well-formed batch.
+"""Compiled checks for the common case of MDS Agency events and telemetry: a whole
+well-formed batch.
 
 msgspec decodes and type-checks a request body in C, in about the time orjson takes to
 parse it; the per-item checks of `nuanxin.mds.validate` cost ten times that. The fast path
@@ -11,6 +12,7 @@ what is wrong. So the errors an operator sees never depend on which path ran.
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
@@ -124,4 +126,91 @@ def event_parsed(event: PlainEvent, *, provider_id: str, max_ms: int) -> ParsedE
         trip_ids,
         (event.associated_ticket or "")[:64],
         event.beacon_ids or [],
+    )
+
+
+Speed = Annotated[float, msgspec.Meta(ge=0, le=1000)]
+
+
+class TelemetryLocation(msgspec.Struct, forbid_unknown_fields=True):
+    """A telemetry `location`: the stored columns and `speed` (which the item checks keep
+    in `payload` too, with the whole location)."""
+
+    lat: Latitude
+    lng: Longitude
+    horizontal_accuracy: Accuracy | None = None
+    speed: Speed | None = None
+
+
+class PlainTelemetry(msgspec.Struct, forbid_unknown_fields=True):
+    """An MDS telemetry point with exactly the fields `validate.TELEMETRY_KEYS` names."""
+
+    telemetry_id: str
+    device_id: str
+    provider_id: str
+    timestamp: int
+    location: TelemetryLocation
+    trip_ids: list[str] | None = None
+    journey_id: str | None = None
+    battery_percent: Percent | None = None
+    beacon_ids: list[str] | None = None
+
+
+_TELEMETRY = msgspec.json.Decoder(list[PlainTelemetry])
+
+# What `telemetry_ingest` builds per point: (telemetry_id, device_id, timestamp, lat, lng,
+# accuracy, speed, battery, trip_ids or None, journey_id, beacons).
+ParsedTelemetry = tuple[
+    uuid.UUID,
+    uuid.UUID,
+    datetime,
+    float,
+    float,
+    float | None,
+    float | None,
+    int | None,
+    list[str] | None,
+    uuid.UUID | None,
+    list[str],
+]
+
+
+def telemetry_decode(body: bytes) -> list[PlainTelemetry] | None:
+    """The batch as plain telemetry, or None when any item needs the item checks."""
+    try:
+        return _TELEMETRY.decode(body)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+
+
+def telemetry_parsed(
+    point: PlainTelemetry, *, provider_id: str, max_ms: int
+) -> ParsedTelemetry | None:
+    """The values the item checks would give this point, or None if they must look at it."""
+    journey = point.journey_id
+    if (
+        point.provider_id != provider_id
+        or UUID_RE.fullmatch(point.telemetry_id) is None
+        or UUID_RE.fullmatch(point.device_id) is None
+        or (journey is not None and UUID_RE.fullmatch(journey) is None)
+        or not MIN_TIMESTAMP_MS <= point.timestamp <= max_ms
+    ):
+        return None
+    trip_ids = point.trip_ids
+    for trip_id in trip_ids or ():
+        if UUID_RE.fullmatch(trip_id) is None:
+            return None
+    loc = point.location
+    return (
+        uuid.UUID(point.telemetry_id),
+        uuid.UUID(point.device_id),
+        datetime.fromtimestamp(point.timestamp / 1000, tz=UTC),
+        float(loc.lat),
+        float(loc.lng),
+        None if loc.horizontal_accuracy is None else float(loc.horizontal_accuracy),
+        None if loc.speed is None else float(loc.speed),
+        point.battery_percent,
+        trip_ids,
+        None if journey is None else uuid.UUID(journey),
+        point.beacon_ids or [],
     )

@@ -1,4 +1,4 @@
-"""The compiled fast path for events (`nuanxin.mds.validate_fast`) gives exactly what the
+"""The compiled fast path for events and telemetry (`nuanxin.mds.validate_fast`) gives exactly what the
 item checks give, and hands everything else to them, so that errors never depend on the
 path taken."""
 
@@ -11,9 +11,15 @@ from typing import Any
 import pytest
 
 from nuanxin.mds.ingest.events import event_checked
-from nuanxin.mds.models import MdsEvent
+from nuanxin.mds.ingest.telemetry import telemetry_checked
+from nuanxin.mds.models import MdsEvent, Telemetry
 from nuanxin.mds.validate import ItemError
-from nuanxin.mds.validate_fast import event_parsed, events_decode
+from nuanxin.mds.validate_fast import (
+    event_parsed,
+    events_decode,
+    telemetry_decode,
+    telemetry_parsed,
+)
 from tests.mds.conftest import Agency, now_ms
 
 PROVIDER = str(uuid.uuid4())
@@ -161,3 +167,96 @@ def test_extras_are_kept_when_the_item_checks_ran(agency: Agency) -> None:
     assert MdsEvent.objects.get(event_id=item["event_id"]).payload == {
         "vendor_extension": {"lock": "closed"}
     }
+
+
+# --- telemetry ---------------------------------------------------------------------------
+
+
+def point(**extra: Any) -> dict[str, Any]:
+    item = {
+        "telemetry_id": str(uuid.uuid4()),
+        "device_id": str(uuid.uuid4()),
+        "provider_id": PROVIDER,
+        "timestamp": now_ms() - 1000,
+        "location": {"lat": 33.87, "lng": 115.75, "horizontal_accuracy": 3.0},
+    }
+    item.update(extra)
+    return item
+
+
+def fast_point(item: dict[str, Any]) -> tuple | None:
+    decoded = telemetry_decode(json.dumps([item]).encode())
+    if decoded is None:
+        return None
+    return telemetry_parsed(decoded[0], provider_id=PROVIDER, max_ms=MAX_MS)
+
+
+def checked_point(item: dict[str, Any]) -> tuple | ItemError:
+    try:
+        return telemetry_checked(item, _Operator(), MAX_MS)  # type: ignore[arg-type]
+    except ItemError as exc:
+        return exc
+
+
+POINTS_TAKEN_FAST = {
+    "plain": point(),
+    "speed": point(location={"lat": 33.8, "lng": 115.7, "speed": 4}),
+    "all optional fields": point(
+        trip_ids=[str(uuid.uuid4())],
+        journey_id=str(uuid.uuid4()),
+        battery_percent=55,
+        beacon_ids=["B-9"],
+    ),
+    "empty trips": point(trip_ids=[]),
+    "nulls": point(trip_ids=None, journey_id=None, battery_percent=None, beacon_ids=None),
+}
+
+POINTS_LEFT_TO_THE_ITEM_CHECKS = {
+    "extra field": point(vendor={"x": 1}),
+    "altitude in location": point(location={"lat": 33.8, "lng": 115.7, "altitude": 3}),
+    "speed out of range": point(location={"lat": 33.8, "lng": 115.7, "speed": 1001}),
+    "journey not a uuid": point(journey_id="j-1"),
+    "trip id not a uuid": point(trip_ids=["t"]),
+    "foreign provider": point(provider_id=str(uuid.uuid4())),
+    "future": point(timestamp=MAX_MS + 1),
+    "no location": {k: v for k, v in point().items() if k != "location"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(POINTS_TAKEN_FAST))
+def test_the_telemetry_fast_path_gives_what_the_item_checks_give(name: str) -> None:
+    item = POINTS_TAKEN_FAST[name]
+    parsed = fast_point(item)
+    assert parsed is not None, "the fast path should take this point"
+    assert parsed == checked_point(item)
+    assert [type(v) for v in parsed] == [type(v) for v in checked_point(item)]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("name", sorted(POINTS_LEFT_TO_THE_ITEM_CHECKS))
+def test_other_telemetry_is_left_to_the_item_checks(name: str) -> None:
+    assert fast_point(POINTS_LEFT_TO_THE_ITEM_CHECKS[name]) is None
+
+
+def test_telemetry_through_the_api_keeps_speed_in_the_payload_and_refuses_as_before(
+    agency: Agency,
+) -> None:
+    """A decodable batch: a plain point (empty payload), a point with speed (kept with its
+    location in the payload, as the item checks keep it), and a point from the future
+    (the item checks' error)."""
+    bike = agency.register(1)[0]
+    plain = agency.telemetry(bike)
+    with_speed = agency.telemetry(
+        bike, location={"lat": 33.87, "lng": 115.75, "horizontal_accuracy": 2.0, "speed": 3.5}
+    )
+    future = agency.telemetry(bike, timestamp=now_ms() + 3_600_000)
+    items = [plain, with_speed, future]
+    assert telemetry_decode(json.dumps(items).encode()) is not None
+
+    body = agency.post("/telemetry", items).json()
+
+    assert body["success"] == 2 and [f["error_details"] for f in body["failures"]] == [
+        ["timestamp"]
+    ]
+    assert Telemetry.objects.get(telemetry_id=plain["telemetry_id"]).payload == {}
+    stored = Telemetry.objects.get(telemetry_id=with_speed["telemetry_id"])
+    assert stored.speed == 3.5 and stored.payload == {"location": with_speed["location"]}

@@ -129,6 +129,9 @@ def types_json(types: list[str]) -> RawJson:
     return found
 
 
+NO_EXTRAS = RawJson("{}")  # the payload of an item with nothing beyond the columns
+
+
 def extras_json(item: dict, known: frozenset[str]) -> RawJson:
     more = v.extras(item, known)
     return RawJson(json_text(more) if more else "{}")

@@ -17,6 +17,7 @@ from nuanxin.mds import validate as v
 from nuanxin.mds.fastdb import Prepared, RawJson, adapter, bulk_insert_prepare
 from nuanxin.mds.ingest.common import (
     MOVED_EVENT_TYPES,
+    NO_EXTRAS,
     PARKED_EVENT_TYPES,
     POSITION_UPDATE,
     BulkResult,
@@ -183,9 +184,6 @@ def events_ingest(
         if judgement is not None or moved:
             call_hooks(judgement, moved)
     return result
-
-
-NO_EXTRAS = RawJson("{}")
 
 
 def event_checked(item: Any, operator: Operator, max_ms: int) -> tuple:

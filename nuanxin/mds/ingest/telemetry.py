@@ -16,6 +16,7 @@ from nuanxin.compliance import hooks
 from nuanxin.mds import validate as v
 from nuanxin.mds.fastdb import adapter, bulk_insert
 from nuanxin.mds.ingest.common import (
+    NO_EXTRAS,
     BulkResult,
     CityBoundary,
     advance_position,
@@ -35,11 +36,17 @@ from nuanxin.mds.ingest.common import (
     split_known,
 )
 from nuanxin.mds.models import Telemetry, Trip
+from nuanxin.mds.validate_fast import telemetry_decode, telemetry_parsed
 
 # --- telemetry -----------------------------------------------------------------------------
 
 
-def telemetry_ingest(*, operator: Operator, items: Any, evaluate: bool | None = None) -> BulkResult:
+def telemetry_ingest(
+    *, operator: Operator, items: Any, evaluate: bool | None = None, body: bytes | None = None
+) -> BulkResult:
+    """`items`: the parsed request body; `body`: its bytes, when the caller has them (the
+    Agency API): a well-formed batch is then checked by the compiled fast path
+    (`validate_fast`), any other item by the item checks, with the same outcome."""
     items = batch_check(items)
     operator_prepare(operator)
     if evaluate is None:
@@ -47,38 +54,26 @@ def telemetry_ingest(*, operator: Operator, items: Any, evaluate: bool | None = 
     result = BulkResult(total=len(items), items=items)
     max_ms = latest_allowed_ms()
     parsed: list[tuple[int, Any, tuple]] = []
+    plain_items: set[int] = set()  # fast path, no speed: nothing beyond the columns
+    plain = telemetry_decode(body) if body is not None else None
+    provider_id = operator.provider_id_text  # type: ignore[attr-defined]
     seen: set[uuid.UUID] = set()
     for index, item in enumerate(items):
         try:
-            if not isinstance(item, dict):
-                raise v.bad("item", _("每一项必须是 JSON 对象。"))
-            tid = v.as_uuid(item, "telemetry_id")
-            device_id = v.as_uuid(item, "device_id")
-            provider_check(item, operator)
-            _ms, at = v.as_timestamp(item, "timestamp", max_ms=max_ms)  # type: ignore[misc]
-            lat, lng, acc = v.as_location(item, "location", required=True)  # type: ignore[misc]
-            trip_ids = (
-                v.as_uuid_list(item, "trip_ids") if item.get("trip_ids") is not None else None
-            )
-            journey = v.as_uuid(item, "journey_id", required=False)
-            battery = v.as_percent(item, "battery_percent")
-            speed = item.get("location", {}).get("speed")
-            if speed is not None:
-                speed = v.as_number(speed, "location.speed", 0, 1000)
-            beacons = v.as_beacons(item)
-            if tid in seen:
+            p: tuple | None = None
+            if plain is not None:
+                p = telemetry_parsed(plain[index], provider_id=provider_id, max_ms=max_ms)
+            if p is None:
+                p = telemetry_checked(item, operator, max_ms)
+            elif p[6] is None:
+                plain_items.add(index)
+            if p[0] in seen:
                 raise duplicate_error("telemetry_id")
-            seen.add(tid)  # type: ignore[arg-type]
+            seen.add(p[0])
         except v.ItemError as exc:
             result.add_failure(item, exc)
             continue
-        parsed.append(
-            (
-                index,
-                item,
-                (tid, device_id, at, lat, lng, acc, speed, battery, trip_ids, journey, beacons),
-            )
-        )
+        parsed.append((index, item, p))
     inside = CityBoundary.inside([p[3] for _i, _it, p in parsed], [p[4] for _i, _it, p in parsed])
     kept = []
     for row, ok in zip(parsed, inside, strict=True):
@@ -94,7 +89,7 @@ def telemetry_ingest(*, operator: Operator, items: Any, evaluate: bool | None = 
     rows: list[tuple] = []
     latest: dict[int, tuple] = {}
     parked: list[hooks.ParkedObservation] = []
-    for _index, item, p, bike in known:
+    for index, item, p, bike in known:
         if already_stored(
             existing, p[0], key="telemetry_id", item=item, operator=operator, result=result
         ):
@@ -116,7 +111,7 @@ def telemetry_ingest(*, operator: Operator, items: Any, evaluate: bool | None = 
                 journey,
                 beacons,
                 received,
-                extras_json(item, v.TELEMETRY_KEYS),
+                NO_EXTRAS if index in plain_items else extras_json(item, v.TELEMETRY_KEYS),
             )
         )
         best = latest.get(bike_id)
@@ -173,6 +168,26 @@ def telemetry_ingest(*, operator: Operator, items: Any, evaluate: bool | None = 
         if judgement is not None:
             call_hooks(judgement, [])
     return result
+
+
+def telemetry_checked(item: Any, operator: Operator, max_ms: int) -> tuple:
+    """One point through the item checks (`nuanxin.mds.validate`): the parsed values, or
+    ItemError naming what is wrong."""
+    if not isinstance(item, dict):
+        raise v.bad("item", _("每一项必须是 JSON 对象。"))
+    tid = v.as_uuid(item, "telemetry_id")
+    device_id = v.as_uuid(item, "device_id")
+    provider_check(item, operator)
+    _ms, at = v.as_timestamp(item, "timestamp", max_ms=max_ms)  # type: ignore[misc]
+    lat, lng, acc = v.as_location(item, "location", required=True)  # type: ignore[misc]
+    trip_ids = v.as_uuid_list(item, "trip_ids") if item.get("trip_ids") is not None else None
+    journey = v.as_uuid(item, "journey_id", required=False)
+    battery = v.as_percent(item, "battery_percent")
+    speed = item.get("location", {}).get("speed")
+    if speed is not None:
+        speed = v.as_number(speed, "location.speed", 0, 1000)
+    beacons = v.as_beacons(item)
+    return (tid, device_id, at, lat, lng, acc, speed, battery, trip_ids, journey, beacons)
 
 
 # --- trips ---------------------------------------------------------------------------------
