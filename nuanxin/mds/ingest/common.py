@@ -17,7 +17,7 @@ import logging
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -135,6 +135,39 @@ NO_EXTRAS = RawJson("{}")  # the payload of an item with nothing beyond the colu
 def extras_json(item: dict, known: frozenset[str]) -> RawJson:
     more = v.extras(item, known)
     return RawJson(json_text(more) if more else "{}")
+
+
+def items_parse(
+    items: list[Any],
+    result: BulkResult,
+    *,
+    decoded: list[Any] | None,
+    fast: Callable[[Any], tuple | None],
+    checked: Callable[[Any], tuple],
+    key: str,
+) -> tuple[list[tuple[int, Any, tuple]], set[int]]:
+    """Parse each item: from its compiled form in `decoded` (`validate_fast`) when `fast`
+    vouches for it, else by `checked` (the item checks, which raise ItemError); an id (the
+    first value) repeated within the batch is refused. Returns (index, item, values) for
+    the accepted items and the indexes the fast path took."""
+    parsed: list[tuple[int, Any, tuple]] = []
+    taken_fast: set[int] = set()
+    seen: set[Any] = set()
+    for index, item in enumerate(items):
+        try:
+            values = fast(decoded[index]) if decoded is not None else None
+            if values is None:
+                values = checked(item)
+            else:
+                taken_fast.add(index)
+            if values[0] in seen:
+                raise duplicate_error(key)
+            seen.add(values[0])
+        except v.ItemError as exc:
+            result.add_failure(item, exc)
+            continue
+        parsed.append((index, item, values))
+    return parsed, taken_fast
 
 
 def batch_check(items: Any) -> list[Any]:

@@ -26,10 +26,10 @@ from nuanxin.mds.ingest.common import (
     batch_audit,
     batch_check,
     call_hooks,
-    duplicate_error,
     evaluation_enabled,
     existing_ids,
     extras_json,
+    items_parse,
     judge_parked,
     latest_allowed_ms,
     operator_prepare,
@@ -56,27 +56,15 @@ def events_ingest(
         evaluate = evaluation_enabled()
     result = BulkResult(total=len(items), items=items)
     max_ms = latest_allowed_ms()
-    parsed: list[tuple[int, Any, tuple]] = []
-    plain_items: set[int] = set()  # parsed by the fast path: no fields beyond the columns
-    plain = events_decode(body) if body is not None else None
     provider_id = operator.provider_id_text  # type: ignore[attr-defined]
-    seen: set[str] = set()
-    for index, item in enumerate(items):
-        try:
-            p: tuple | None = None
-            if plain is not None:
-                p = event_parsed(plain[index], provider_id=provider_id, max_ms=max_ms)
-            if p is None:
-                p = event_checked(item, operator, max_ms)
-            else:
-                plain_items.add(index)
-            if p[0] in seen:
-                raise duplicate_error("event_id")
-            seen.add(p[0])
-        except v.ItemError as exc:
-            result.add_failure(item, exc)
-            continue
-        parsed.append((index, item, p))
+    parsed, plain_items = items_parse(
+        items,
+        result,
+        decoded=events_decode(body) if body is not None else None,
+        fast=lambda event: event_parsed(event, provider_id=provider_id, max_ms=max_ms),
+        checked=lambda item: event_checked(item, operator, max_ms),
+        key="event_id",
+    )
     with_loc = [(i, p) for i, (_x, _it, p) in enumerate(parsed) if p[6] is not None]
     inside = CityBoundary.inside([p[6] for _i, p in with_loc], [p[7] for _i, p in with_loc])
     outside = {i for (i, _p), ok in zip(with_loc, inside, strict=True) if not ok}

@@ -28,6 +28,7 @@ from nuanxin.mds.ingest.common import (
     evaluation_enabled,
     existing_ids,
     extras_json,
+    items_parse,
     judge_parked,
     latest_allowed_ms,
     operator_prepare,
@@ -53,27 +54,17 @@ def telemetry_ingest(
         evaluate = evaluation_enabled()
     result = BulkResult(total=len(items), items=items)
     max_ms = latest_allowed_ms()
-    parsed: list[tuple[int, Any, tuple]] = []
-    plain_items: set[int] = set()  # fast path, no speed: nothing beyond the columns
-    plain = telemetry_decode(body) if body is not None else None
     provider_id = operator.provider_id_text  # type: ignore[attr-defined]
-    seen: set[uuid.UUID] = set()
-    for index, item in enumerate(items):
-        try:
-            p: tuple | None = None
-            if plain is not None:
-                p = telemetry_parsed(plain[index], provider_id=provider_id, max_ms=max_ms)
-            if p is None:
-                p = telemetry_checked(item, operator, max_ms)
-            elif p[6] is None:
-                plain_items.add(index)
-            if p[0] in seen:
-                raise duplicate_error("telemetry_id")
-            seen.add(p[0])
-        except v.ItemError as exc:
-            result.add_failure(item, exc)
-            continue
-        parsed.append((index, item, p))
+    parsed, taken_fast = items_parse(
+        items,
+        result,
+        decoded=telemetry_decode(body) if body is not None else None,
+        fast=lambda point: telemetry_parsed(point, provider_id=provider_id, max_ms=max_ms),
+        checked=lambda item: telemetry_checked(item, operator, max_ms),
+        key="telemetry_id",
+    )
+    # A point with speed keeps its whole location in the payload, as the item checks keep it.
+    plain_items = {index for index, _item, p in parsed if index in taken_fast and p[6] is None}
     inside = CityBoundary.inside([p[3] for _i, _it, p in parsed], [p[4] for _i, _it, p in parsed])
     kept = []
     for row, ok in zip(parsed, inside, strict=True):
