@@ -107,8 +107,21 @@ def test_ingest_skips_the_stored_decision_lookup_but_a_stored_one_still_wins(per
     their unique event rows, so the engine skips looking for stored decisions. Should one
     exist after all (a concurrent request on PostgreSQL), the unique (source, source_id)
     refuses the insert and the apply runs again with the lookup: one decision, no error."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     make_spot("S1", capacity=5)
     bike = make_bike(personas.operator)
+    fresh = observed(bike, LAT0, LNG0, at=timezone.now() - dt.timedelta(minutes=4))
+    with CaptureQueriesContext(connection) as queries:
+        judgement_apply(
+            judgement=parked_bikes_judge(observations=[fresh]),
+            open_notices=False,
+            sources_new=True,
+        )
+    assert not [q for q in queries.captured_queries if "source_id IN" in q["sql"]]
+    assert ParkingCheck.objects.filter(source_id=fresh.source_id).count() == 1
+
     seen = observed(bike, LAT0, LNG0, at=timezone.now() - dt.timedelta(minutes=3))
     parked_bikes_evaluate(observations=[seen], open_notices=False)
 
