@@ -32,6 +32,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -176,7 +177,8 @@ def _bare_rows(body: bytes) -> list[tuple]:
     ]
 
 
-def drive_bare_sqlite(path: Path, batches: list[tuple[str, bytes]]) -> float:
+def bare_sqlite_batch(path: Path) -> Callable[[bytes], None]:
+    """The bare path on a new SQLite file: one call stores one request body."""
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
@@ -186,11 +188,20 @@ def drive_bare_sqlite(path: Path, batches: list[tuple[str, bytes]]) -> float:
         "lng REAL, accuracy_m REAL, trip_ids TEXT, payload TEXT)"
     )
     sql = f"INSERT INTO bare_event ({BARE_COLUMNS}) VALUES ({', '.join(['?'] * 11)})"
-    t0 = time.perf_counter()
-    for _token, body in batches:
+
+    def store(body: bytes) -> None:
         db.execute("BEGIN IMMEDIATE")
         db.executemany(sql, _bare_rows(body))
         db.execute("COMMIT")
+
+    return store
+
+
+def drive_bare_sqlite(path: Path, batches: list[tuple[str, bytes]]) -> float:
+    store = bare_sqlite_batch(path)
+    t0 = time.perf_counter()
+    for _token, body in batches:
+        store(body)
     return time.perf_counter() - t0
 
 

@@ -25,7 +25,6 @@ import argparse
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -37,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from ingest import BARE_COLUMNS, _bare_rows, make_batches, setup  # noqa: E402
+from ingest import bare_sqlite_batch, make_batches, setup  # noqa: E402
 
 
 def child(args: argparse.Namespace) -> None:
@@ -127,20 +126,10 @@ def child(args: argparse.Namespace) -> None:
 
 def bare_phase(args: argparse.Namespace, batches: list, run) -> None:  # type: ignore[no-untyped-def]
     """The floor: json.loads + one executemany INSERT per batch into a plain table."""
-    bare = sqlite3.connect(Path(args.var) / "bare.sqlite3", isolation_level=None)
-    bare.execute("PRAGMA journal_mode=WAL")
-    bare.execute("PRAGMA synchronous=NORMAL")
-    bare.execute(
-        "CREATE TABLE bare_event (id INTEGER PRIMARY KEY, event_id TEXT UNIQUE, "
-        "device_id TEXT, provider_id TEXT, vehicle_state TEXT, event_types TEXT, "
-        "timestamp INTEGER, lat REAL, lng REAL, accuracy_m REAL, trip_ids TEXT, payload TEXT)"
-    )
-    insert = f"INSERT INTO bare_event ({BARE_COLUMNS}) VALUES ({', '.join(['?'] * 11)})"
+    store = bare_sqlite_batch(Path(args.var) / "bare.sqlite3")
 
     def bare_batch(_token: str, body: bytes) -> None:
-        bare.execute("BEGIN IMMEDIATE")
-        bare.executemany(insert, _bare_rows(body))
-        bare.execute("COMMIT")
+        store(body)
 
     run(batches[: args.warm], bare_batch)
     if args.instructions:
