@@ -114,6 +114,17 @@ def child(args: argparse.Namespace) -> None:
     if args.sql:
         with connection.execute_wrapper(timed_sql):
             cpu, wall = run(batches[args.warm :], ingest)
+    elif args.profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        cpu, wall = run(batches[args.warm :], ingest)
+        profiler.disable()
+        profiler.dump_stats(Path(args.var).parent / f"profile.{args.phase.replace(' ', '-')}")
+        stats = pstats.Stats(profiler)
+        stats.sort_stats(args.profile).print_stats(40)
     else:
         cpu, wall = run(batches[args.warm :], ingest)
     print(
@@ -153,6 +164,12 @@ def main() -> None:
     parser.add_argument("--warm", type=int, default=5)
     parser.add_argument("--sql", action="store_true", help="costliest statements per batch")
     parser.add_argument("--instructions", action="store_true", help="count with callgrind")
+    parser.add_argument(
+        "--profile", default="", metavar="SORT", help="cProfile, sorted by tottime or cumtime"
+    )
+    parser.add_argument(
+        "--phases", default="evaluated,stored only,bare", help="comma-separated phases to run"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--phase", default="", help=argparse.SUPPRESS)
     parser.add_argument("--data", default="", help=argparse.SUPPRESS)
@@ -182,12 +199,15 @@ def main() -> None:
         print(f"setup (SQLite): {len(data['bikes'])} bikes in {time.perf_counter() - t0:.1f}s")
         counts: dict[str, int] = {}
         for phase, evaluate in (("evaluated", "1"), ("stored only", "0"), ("bare", "0")):
+            if phase not in args.phases.split(","):
+                continue
             var = seed / phase.replace(" ", "-")
             shutil.copytree(seed / "seed", var)
             command = [sys.executable, __file__, "--child", "--phase", phase]
             command += ["--data", str(seed / "data.json"), "--var", str(var)]
             command += ["--batches", str(args.batches), "--warm", str(args.warm)]
             command += ["--sql"] * args.sql + ["--instructions"] * args.instructions
+            command += ["--profile", args.profile] * bool(args.profile)
             out = seed / f"callgrind.{phase.replace(' ', '-')}"
             if args.instructions:
                 command = [
@@ -211,8 +231,11 @@ def main() -> None:
             print(
                 "instructions per event: "
                 + ", ".join(f"{phase} {count:,.0f}" for phase, count in per_event.items())
-                + f"; evaluated / bare {per_event['evaluated'] / per_event['bare']:.2f}, "
-                f"stored only / bare {per_event['stored only'] / per_event['bare']:.2f}"
+                + "".join(
+                    f"; {phase} / bare {per_event[phase] / per_event['bare']:.2f}"
+                    for phase in ("evaluated", "stored only")
+                    if phase in per_event and "bare" in per_event
+                )
             )
     finally:
         shutil.rmtree(seed, ignore_errors=True)

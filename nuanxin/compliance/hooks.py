@@ -2,7 +2,7 @@
 
 Ingest classifies the parking-relevant observations here before it takes the write lock
 (`parked_bikes_judge`, pure CPU), then, in the transaction that stores the batch, hands the
-judgement and the moved bikes back (`judgement_apply`, `bikes_moved`). The compliance team
+judgement and the moved bikes back (`batch_apply`). The compliance team
 owns the bodies of these functions; the ingest team only builds the observations and calls
 them.
 """
@@ -58,13 +58,24 @@ def parked_bikes_judge(*, observations: Sequence[ParkedObservation]) -> Judgemen
     return services.parked_bikes_judge(observations=observations)
 
 
-def judgement_apply(*, judgement: Judgement) -> None:
-    """Store a judgement's decisions and their consequences (in the caller's transaction,
-    which has just inserted the observed events or telemetry rows themselves). New notices
-    are queued for the notice job (`manage.py worker`), fixes applied now."""
+def batch_apply(*, judgement: Judgement | None, moved: Sequence[MovedObservation]) -> None:
+    """Store one ingest batch's evaluation, in the caller's transaction (which has just
+    inserted the observed events or telemetry rows themselves):
+    1. the moved bikes leave their spots, and open notices they answer are fixed;
+    2. the judgement's decisions are stored with their consequences: fixes now, new
+       notices queued for the notice job (`manage.py worker`);
+    3. the overflow alerts of every spot either step touched are refreshed, once."""
     from nuanxin.compliance import services
 
-    services.judgement_apply(judgement=judgement, queue_notices=True, sources_new=True)
+    stamp = judgement.stamp if judgement is not None else None
+    spots: set[int] = set()
+    if moved:
+        services.bikes_moved(observations=moved, stamp=stamp, overflow_spots=spots)
+    if judgement is not None:
+        services.judgement_apply(
+            judgement=judgement, queue_notices=True, sources_new=True, overflow_spots=spots
+        )
+    services.overflow_refresh(spot_ids=spots, stamp=stamp)
 
 
 def bikes_moved(*, observations: Sequence[MovedObservation], stamp: int | None = None) -> None:

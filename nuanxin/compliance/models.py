@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from nuanxin.core.fields import RowidOneToOneField, WrittenJSONField
+from nuanxin.core.fields import AppendOnlyAutoField, RowidOneToOneField, WrittenJSONField
 
 
 class Verdict(models.TextChoices):
@@ -31,6 +31,7 @@ RULE_LABELS = {
 class ParkingCheck(models.Model):
     """One compliance decision for one parked-bike observation, with its explanation."""
 
+    id = AppendOnlyAutoField(primary_key=True)
     # One row per parked observation (the ingest hot path): indexes are kept to what the
     # reads use; the FKs are covered by the (bike|operator, observed_at) indexes below.
     bike = models.ForeignKey(

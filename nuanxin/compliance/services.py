@@ -137,28 +137,39 @@ def judgement_apply(
     open_notices: bool = True,
     queue_notices: bool = False,
     sources_new: bool = False,
+    overflow_spots: set[int] | None = None,
 ) -> EvaluationSummary:
     """Store the decisions not stored yet, with their consequences, in one transaction.
     `queue_notices` (ingest): new notices are opened by the notice job, fixes inline.
     `sources_new` (ingest): the caller inserted the observations' own rows (event_id /
     telemetry_id, unique) in this transaction, so no decision can exist for them and the
     lookup is skipped.
+    `overflow_spots` (ingest): the touched spots are added to this set, for the caller to
+    refresh once per batch (`overflow_refresh`), instead of refreshed here.
     A concurrent request that stored one of them first makes the unique (source, source_id)
     refuse the insert: the transaction is rolled back and the apply runs once more, now
     skipping what the other request stored."""
     if not judgement.decisions:
         return EvaluationSummary(duplicates=judgement.duplicates)
     try:
-        return _apply(judgement, open_notices, queue_notices, look_for_stored=not sources_new)
+        return _apply(
+            judgement, open_notices, queue_notices, overflow_spots, look_for_stored=not sources_new
+        )
     except IntegrityError:
-        return _apply(judgement, open_notices, queue_notices, look_for_stored=True)
+        return _apply(judgement, open_notices, queue_notices, overflow_spots, look_for_stored=True)
 
 
 def _apply(
-    judgement: Judgement, open_notices: bool, queue_notices: bool, *, look_for_stored: bool
+    judgement: Judgement,
+    open_notices: bool,
+    queue_notices: bool,
+    overflow_spots: set[int] | None,
+    *,
+    look_for_stored: bool,
 ) -> EvaluationSummary:
     summary = EvaluationSummary(duplicates=judgement.duplicates)
     stamp = judgement.stamp
+    touched: set[int] = set()
     with transaction.atomic():
         seen = (
             writes.checks_seen({(d.source, d.source_id) for d in judgement.decisions})
@@ -189,13 +200,23 @@ def _apply(
             from nuanxin.notices.services import notices_on_checks
 
             notices_on_checks(checks=checks, queue_opens=queue_notices)
-        overflow_refresh(spot_ids={c.spot_id for c in checks if c.spot_id}, now=now, stamp=stamp)
+        touched = {c.spot_id for c in checks if c.spot_id}
+        if overflow_spots is None:
+            overflow_refresh(spot_ids=touched, now=now, stamp=stamp)
+    if overflow_spots is not None:
+        overflow_spots |= touched  # only once the savepoint has committed
     return summary
 
 
-def bikes_moved(*, observations: Sequence[MovedObservation], stamp: int | None = None) -> int:
+def bikes_moved(
+    *,
+    observations: Sequence[MovedObservation],
+    stamp: int | None = None,
+    overflow_spots: set[int] | None = None,
+) -> int:
     """A moved bike no longer occupies its spot; open notices it answers are fixed.
-    `stamp`: the spots stamp, when the caller has just read it."""
+    `stamp`: the spots stamp, when the caller has just read it. `overflow_spots`: as in
+    `judgement_apply`, the freed spots go there instead of being refreshed here."""
     if not observations:
         return 0
     latest: dict[int, MovedObservation] = {}
@@ -209,7 +230,10 @@ def bikes_moved(*, observations: Sequence[MovedObservation], stamp: int | None =
             {bike_id: (o.at, o.operator_id) for bike_id, o in latest.items()}
         )
         fixed = notices_on_moved(observations=list(latest.values()))
-        overflow_refresh(spot_ids=freed, stamp=stamp)
+        if overflow_spots is None:
+            overflow_refresh(spot_ids=freed, stamp=stamp)
+    if overflow_spots is not None:
+        overflow_spots |= freed
     return fixed
 
 

@@ -14,10 +14,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from nuanxin.core.fields import WrittenJSONField
+from nuanxin.core.fields import AppendOnlyAutoField, WrittenJSONField
 
 
 class MdsEvent(models.Model):
+    id = AppendOnlyAutoField(primary_key=True)
     event_id = models.UUIDField(_("event_id"), unique=True)
     # The FKs' own indexes would only repeat the leading column of the composite indexes
     # below, at the cost of two more B-tree writes per ingested event.
@@ -54,6 +55,7 @@ class MdsEvent(models.Model):
 
 
 class Telemetry(models.Model):
+    id = AppendOnlyAutoField(primary_key=True)
     telemetry_id = models.UUIDField(_("telemetry_id"), unique=True)
     operator = models.ForeignKey(
         "bikes.Operator", on_delete=models.PROTECT, related_name="mds_telemetry"

@@ -109,3 +109,36 @@ def test_a_failing_evaluation_rolls_back_alone_and_the_batch_stays_stored(
 
     since = timezone.now() - timedelta(minutes=5)
     assert events_reevaluate(since=since, until=timezone.now()).decided  # recovered later
+
+
+def test_overflow_follows_the_batch_once_for_its_parkings_and_movements(
+    agency: Agency, spots: list
+) -> None:
+    """A batch's parkings and movements are counted together before the spot's overflow
+    alert is refreshed: one bike leaving and another arriving leave the count unchanged."""
+    from nuanxin.compliance.models import OverflowAlert
+
+    bikes = agency.register(13)
+    ring = spots[0].polygon["coordinates"][0]
+    inside = {"lat": (ring[0][1] + ring[2][1]) / 2, "lng": (ring[0][0] + ring[2][0]) / 2}
+    t0 = agency.event(bikes[0])["timestamp"] - 600_000
+
+    def park(bike: Any, at: int) -> dict:
+        return agency.event(bike, location=inside, timestamp=at)
+
+    def ride(bike: Any, at: int) -> dict:
+        return agency.event(bike, vehicle_state="on_trip", event_types=["trip_start"], timestamp=at)
+
+    assert agency.post("/events", [park(b, t0) for b in bikes[:11]]).json()["success"] == 11
+    alert = OverflowAlert.objects.get(closed_at__isnull=True)
+    assert (alert.count, alert.capacity) == (11, 10)
+
+    swap = [ride(bikes[0], t0 + 1000), park(bikes[11], t0 + 1000)]
+    assert agency.post("/events", swap).json()["success"] == 2
+    alert.refresh_from_db()
+    assert alert.closed_at is None and alert.count == 11
+
+    leave = [ride(bikes[1], t0 + 2000), ride(bikes[2], t0 + 2000), park(bikes[12], t0 + 2000)]
+    assert agency.post("/events", leave).json()["success"] == 3
+    alert.refresh_from_db()
+    assert alert.closed_at is not None and alert.count == 10

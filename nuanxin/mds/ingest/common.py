@@ -348,11 +348,7 @@ def call_hooks(judgement: Judgement | None, moved: list[hooks.MovedObservation])
     for attempt in (1, 2):
         try:
             with transaction.atomic():
-                if moved:
-                    stamp = judgement.stamp if judgement else None
-                    hooks.bikes_moved(observations=moved, stamp=stamp)
-                if judgement is not None:
-                    hooks.judgement_apply(judgement=judgement)
+                hooks.batch_apply(judgement=judgement, moved=moved)
             return
         except OperationalError:
             if attempt == 1:
