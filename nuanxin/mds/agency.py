@@ -23,6 +23,7 @@ from nuanxin.bikes.models import Bike, Operator
 from nuanxin.bikes.policy import bike_policy
 from nuanxin.bikes.services import VehicleIn, bikes_register, bikes_update, plate_check
 from nuanxin.core.errors import DomainError
+from nuanxin.lib.gcpause import collector_paused
 from nuanxin.mds import validate as v
 from nuanxin.mds.ingest import (
     BatchRefused,
@@ -109,17 +110,19 @@ def bulk_response(result: BulkResult) -> HttpResponse:
 @agency_endpoint
 @require_http_methods(["POST"])
 def events(request: HttpRequest) -> HttpResponse:
-    items = parse_body(request)
-    return bulk_response(events_ingest(operator=request.operator, items=items, body=request.body))  # type: ignore[attr-defined]
+    with collector_paused():  # the parsed body's objects too (see collector_paused)
+        items = parse_body(request)
+        result = events_ingest(operator=request.operator, items=items, body=request.body)  # type: ignore[attr-defined]
+        return bulk_response(result)
 
 
 @agency_endpoint
 @require_http_methods(["POST"])
 def telemetry(request: HttpRequest) -> HttpResponse:
-    items = parse_body(request)
-    return bulk_response(
-        telemetry_ingest(operator=request.operator, items=items, body=request.body)  # type: ignore[attr-defined]
-    )
+    with collector_paused():
+        items = parse_body(request)
+        result = telemetry_ingest(operator=request.operator, items=items, body=request.body)  # type: ignore[attr-defined]
+        return bulk_response(result)
 
 
 @agency_endpoint
