@@ -51,8 +51,13 @@ class ParkingCheck(models.Model):
     source_id = models.CharField(_("来源编号"), max_length=64)
     verdict = models.CharField(_("结论"), max_length=12, choices=Verdict.choices)
     rule = models.CharField(_("规则"), max_length=32)
-    spot = models.ForeignKey(
-        "bikes.Spot", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    spot = models.ForeignKey(  # spots are retired, never deleted, and no read looks up by spot
+        "bikes.Spot",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     spot_version = models.ForeignKey(  # versions are closed, never deleted: no index needed
         "bikes.SpotVersion",
