@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from operator import attrgetter
 
 from django.db import connection
 
@@ -20,7 +19,7 @@ from nuanxin.mds.fastdb import (
     adapter,
     as_aware,
     bulk_execute,
-    bulk_insert_prepare,
+    bulk_insert_sql,
     ids_reserve,
     select_in,
 )
@@ -84,7 +83,7 @@ DECISION_COLUMNS = (
     "spots_stamp",
     "created_at",
 )
-_row_of = attrgetter("pk", *DECISION_COLUMNS)
+INSERT_COLUMNS = ("id", *DECISION_COLUMNS)  # the order `checks_prepare` builds its rows in
 
 
 def checks_seen(keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
@@ -117,20 +116,41 @@ def checks_prepare(decisions: Sequence[Decision], now: datetime) -> PreparedChec
     """Stamp the decisions with their time and adapt their rows, and each bike's latest
     parking state, for `checks_store`. No conflict swallowing in the INSERT: the unique
     (source, source_id) must refuse a concurrent duplicate loudly."""
-    for d in decisions:
-        d.created_at = now
-    insert = bulk_insert_prepare(
-        ParkingCheck,
-        ("id", *DECISION_COLUMNS),
-        [_row_of(d) for d in decisions],
-        ignore_conflicts=False,
-    )
+    to_ts, to_json = adapter("datetime"), adapter("json")
+    created = to_ts(now)
+    rows: list[list] = []
     latest: dict[int, int] = {}
+    # One pass, each row adapted as it is built (DECISION_COLUMNS order, the id first).
     for i, d in enumerate(decisions):
+        d.created_at = now
+        rows.append(
+            [
+                None,
+                d.bike_id,
+                d.operator_id,
+                to_ts(d.observed_at),
+                d.lat,
+                d.lng,
+                d.accuracy_m,
+                d.accuracy_used_m,
+                d.tolerance_m,
+                to_json(d.beacon_ids),
+                d.source,
+                d.source_id,
+                d.verdict,
+                d.rule,
+                d.spot_id,
+                d.spot_version_id,
+                d.distance_m,
+                d.beacon_confirmed,
+                d.spots_stamp,
+                created,
+            ]
+        )
         best = latest.get(d.bike_id)
         if best is None or d.observed_at >= decisions[best].observed_at:
             latest[d.bike_id] = i
-    to_ts = adapter("datetime")
+    insert = Prepared(bulk_insert_sql(ParkingCheck, INSERT_COLUMNS, ignore_conflicts=False), rows)
     parking_rows = []
     for _bike, i in sorted(latest.items()):  # bike id order: concurrent batches never deadlock
         d = decisions[i]

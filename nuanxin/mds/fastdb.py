@@ -120,6 +120,23 @@ class Prepared:
         bulk_execute(self.sql, self.params)
 
 
+def bulk_insert_sql(
+    model: type[models.Model], fields: Sequence[str], *, ignore_conflicts: bool = True
+) -> str:
+    """The INSERT statement of `bulk_insert_prepare`, for callers that adapt their rows
+    themselves (with `adapter`) as they build them."""
+    meta = model._meta
+    columns = [
+        connection.ops.quote_name(str(meta.get_field(name).column))  # type: ignore[union-attr]
+        for name in fields
+    ]
+    table = connection.ops.quote_name(meta.db_table)
+    placeholders = ", ".join(["%s"] * len(columns))
+    # ON CONFLICT (not SQLite's OR IGNORE, which would also swallow NOT NULL violations).
+    suffix = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}){suffix}"
+
+
 def bulk_insert_prepare(
     model: type[models.Model],
     fields: Sequence[str],
@@ -130,16 +147,11 @@ def bulk_insert_prepare(
     """The INSERT of `bulk_insert`, adapted but not run."""
     meta = model._meta
     adapters = _adapters()
-    columns, convert = [], []
-    for name in fields:
-        f = meta.get_field(name)
-        columns.append(connection.ops.quote_name(str(f.column)))  # type: ignore[union-attr]
-        convert.append(adapters.get(_kind(f), _identity))  # type: ignore[arg-type]
-    table = connection.ops.quote_name(meta.db_table)
-    placeholders = ", ".join(["%s"] * len(columns))
-    # ON CONFLICT (not SQLite's OR IGNORE, which would also swallow NOT NULL violations).
-    suffix = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}){suffix}"
+    convert = [
+        adapters.get(_kind(meta.get_field(name)), _identity)  # type: ignore[arg-type]
+        for name in fields
+    ]
+    sql = bulk_insert_sql(model, fields, ignore_conflicts=ignore_conflicts)
     rows = list(rows)
     if not rows or all(c is _identity for c in convert):
         return Prepared(sql, [list(row) for row in rows])

@@ -172,3 +172,26 @@ def test_parking_state_is_keyed_by_the_rowid_on_sqlite(personas):
     make_spot("S1", capacity=5)
     parked_bikes_evaluate(observations=[observed(bike, LAT0, LNG0)], open_notices=False)
     assert BikeParking.objects.get(pk=bike.pk).bike_id == bike.pk
+
+
+def test_each_stored_decision_holds_exactly_what_was_decided(personas):
+    """`checks_prepare` builds the INSERT rows by hand, column by column: every column of
+    every stored row equals the decision it came from."""
+    from nuanxin.compliance.writes import DECISION_COLUMNS
+
+    make_spot("S1", capacity=5)
+    bikes = [make_bike(personas.operator) for _ in range(3)]
+    far_lat, far_lng = east_of_spot_edge(300)
+    summary = parked_bikes_evaluate(
+        observations=[
+            observed(bikes[0], LAT0, LNG0, beacons=("B1", "B2")),
+            observed(bikes[1], far_lat, far_lng, accuracy=None),
+            observed(bikes[2], *east_of_spot_edge(5.0), accuracy=10.0),
+        ],
+        open_notices=False,
+    )
+    assert {d.verdict for d in summary.decisions} == {"in_spot", "outside", "uncertain"}
+    for decision in summary.decisions:
+        stored = ParkingCheck.objects.get(pk=decision.pk)
+        for column in DECISION_COLUMNS:
+            assert getattr(stored, column) == getattr(decision, column), column

@@ -260,3 +260,46 @@ def test_telemetry_through_the_api_keeps_speed_in_the_payload_and_refuses_as_bef
     assert Telemetry.objects.get(telemetry_id=plain["telemetry_id"]).payload == {}
     stored = Telemetry.objects.get(telemetry_id=with_speed["telemetry_id"])
     assert stored.speed == 3.5 and stored.payload == {"location": with_speed["location"]}
+
+
+def test_every_column_of_a_stored_event_holds_what_was_sent(agency: Agency) -> None:
+    """Ingest builds the INSERT rows by hand, column by column (adapted as they are built):
+    each column reads back as the item gave it, on either path."""
+    from datetime import UTC, datetime
+
+    bike = agency.register(1)[0]
+    full = agency.event(
+        bike,
+        publication_time=now_ms() - 500,
+        battery_percent=67,
+        associated_ticket="NX-2026-000001",
+        beacon_ids=["BEACON-9"],
+        location={"lat": 33.8701, "lng": 115.7502, "horizontal_accuracy": 2.5},
+    )
+    with_extension = {**agency.event(bike, battery_percent=5), "vendor_extension": 1}
+    assert agency.post("/events", [full, with_extension]).json()["success"] == 2
+    for item in (full, with_extension):
+        stored = MdsEvent.objects.get(event_id=item["event_id"])
+        assert (stored.operator_id, stored.bike_id) == (agency.operator.pk, bike.pk)
+        assert stored.vehicle_state == item["vehicle_state"]
+        assert stored.event_types == item["event_types"]
+        assert stored.timestamp == datetime.fromtimestamp(item["timestamp"] / 1000, UTC)
+        published = item.get("publication_time")
+        assert stored.publication_time == (
+            None if published is None else datetime.fromtimestamp(published / 1000, UTC)
+        )
+        location = item.get("location") or {}
+        assert (stored.lat, stored.lng, stored.accuracy_m) == (
+            location.get("lat"),
+            location.get("lng"),
+            location.get("horizontal_accuracy"),
+        )
+        assert stored.battery_percent == item.get("battery_percent")
+        assert stored.trip_ids == item.get("trip_ids", [])
+        assert stored.associated_ticket == item.get("associated_ticket", "")
+        assert stored.beacon_ids == item.get("beacon_ids", [])
+        assert stored.received_at is not None
+    assert MdsEvent.objects.get(event_id=full["event_id"]).payload == {}
+    assert MdsEvent.objects.get(event_id=with_extension["event_id"]).payload == {
+        "vendor_extension": 1
+    }

@@ -15,7 +15,7 @@ from nuanxin.bikes.services import unregistered_record
 from nuanxin.compliance import hooks
 from nuanxin.lib.gcpause import collector_paused
 from nuanxin.mds import validate as v
-from nuanxin.mds.fastdb import Prepared, RawJson, adapter, bulk_insert_prepare
+from nuanxin.mds.fastdb import Prepared, RawJson, adapter, bulk_insert_sql
 from nuanxin.mds.ingest.common import (
     MOVED_EVENT_TYPES,
     NO_EXTRAS,
@@ -43,6 +43,25 @@ from nuanxin.mds.models import MdsEvent
 from nuanxin.mds.validate_fast import event_parsed, events_decode
 
 # --- events --------------------------------------------------------------------------------
+
+EVENT_COLUMNS = (
+    "event_id",
+    "operator",
+    "bike",
+    "vehicle_state",
+    "event_types",
+    "timestamp",
+    "publication_time",
+    "lat",
+    "lng",
+    "accuracy_m",
+    "battery_percent",
+    "trip_ids",
+    "associated_ticket",
+    "beacon_ids",
+    "received_at",
+    "payload",
+)
 
 
 def events_ingest(
@@ -88,7 +107,9 @@ def _events_ingest(
     )
     received = datetime.now(UTC)
     existing = existing_ids(MdsEvent, "event_id", [p[0] for _i, _it, p, _b in known])
-    rows: list[tuple] = []
+    rows: list[list] = []
+    to_uuid, to_ts, to_json = adapter("uuid"), adapter("datetime"), adapter("json")
+    received_db = to_ts(received)
     latest: dict[int, tuple] = {}
     parked: list[hooks.ParkedObservation] = []
     moved: list[hooks.MovedObservation] = []
@@ -114,25 +135,26 @@ def _events_ingest(
             beacons,
         ) = p
         bike_id = bike[0]
+        # Adapted for the database as it is built, in EVENT_COLUMNS order.
         rows.append(
-            (
-                event_id,
+            [
+                to_uuid(event_id),
                 op_pk,
                 bike_id,
                 state,
-                types_json(types),
-                at,
-                pub,
+                to_json(types_json(types)),
+                to_ts(at),
+                None if pub is None else to_ts(pub),
                 lat,
                 lng,
                 acc,
                 battery,
-                RawJson(v.uuid_list_json(trip_ids)),
+                to_json(RawJson(v.uuid_list_json(trip_ids))),
                 ticket,
-                beacons,
-                received,
-                NO_EXTRAS if index in plain_items else extras_json(item, v.EVENT_KEYS),
-            )
+                to_json(beacons),
+                received_db,
+                to_json(NO_EXTRAS if index in plain_items else extras_json(item, v.EVENT_KEYS)),
+            ]
         )
         best = latest.get(bike_id)
         if best is None or at > best[2]:
@@ -148,28 +170,7 @@ def _events_ingest(
     # Rows in event_id order: two requests carrying the same events (a retry while the first
     # is still running) wait on each other's keys in the same order, never in a cycle.
     rows.sort(key=itemgetter(0))
-    insert = bulk_insert_prepare(
-        MdsEvent,
-        [
-            "event_id",
-            "operator",
-            "bike",
-            "vehicle_state",
-            "event_types",
-            "timestamp",
-            "publication_time",
-            "lat",
-            "lng",
-            "accuracy_m",
-            "battery_percent",
-            "trip_ids",
-            "associated_ticket",
-            "beacon_ids",
-            "received_at",
-            "payload",
-        ],
-        rows,
-    )
+    insert = Prepared(bulk_insert_sql(MdsEvent, EVENT_COLUMNS), rows)
     state_writes = advance_state_prepare(latest)
     with transaction.atomic():
         insert.run()
