@@ -4,6 +4,9 @@ import sys
 
 if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nuanxin.settings")
+    from nuanxin.core.sqlite_writer.memstatus import memstatus_off
+
+    memstatus_off()  # before Django opens any database connection
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

@@ -1,7 +1,11 @@
 import gc
 import os
 
-from django.core.wsgi import get_wsgi_application
+from nuanxin.core.sqlite_writer.memstatus import memstatus_off
+
+memstatus_off()  # first: before Django opens any database connection
+
+from django.core.wsgi import get_wsgi_application  # noqa: E402
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nuanxin.settings")
 application = get_wsgi_application()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import sys
 import threading
 import time
 from pathlib import Path
@@ -156,3 +158,50 @@ def test_none_bool_and_raw_json_bind_as_before_through_registered_adapters(
     assert row == (1, "integer", 0, "text", '["a"]', "real")
     for value, adapter in ((None, type(None)), (True, bool), (RawJson("[]"), RawJson)):
         assert (adapter, sqlite3.PrepareProtocol) in sqlite3.adapters, value
+
+
+MEMSTATUS_PROBE = """
+import ctypes, sqlite3, sys
+{setup}
+path = [l.split()[-1] for l in open("/proc/self/maps") if "/libsqlite3." in l][0]
+library = ctypes.CDLL(path)
+library.sqlite3_memory_used.restype = ctypes.c_int64
+db = sqlite3.connect(":memory:")
+db.execute("CREATE TABLE t (x)")
+db.executemany("INSERT INTO t VALUES (?)", [(i,) for i in range(1000)])
+assert db.execute("SELECT count(*) FROM t").fetchone() == (1000,)
+print(library.sqlite3_memory_used())
+"""
+
+
+def _memory_used_after(setup: str, **env: str) -> int:
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    out = subprocess.run(
+        [sys.executable, "-c", MEMSTATUS_PROBE.format(setup=setup)],
+        cwd=settings.BASE_DIR,
+        env={**os.environ, "NUANXIN_TESTING": "1", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    return int(out.stdout.split()[-1])
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/maps")
+def test_process_entry_points_switch_sqlite_memory_statistics_off() -> None:
+    """`memstatus_off` (called first thing by nuanxin/wsgi.py and manage.py): SQLite stops
+    counting its allocations — nothing left to count under its global mutex — and works as
+    before; SQLITE_MEMSTATUS=1 keeps SQLite's default."""
+    off = "from nuanxin.core.sqlite_writer.memstatus import memstatus_off\nassert memstatus_off()"
+    assert _memory_used_after(off) == 0
+    assert _memory_used_after("import nuanxin.wsgi") == 0
+    kept = (
+        "from nuanxin.core.sqlite_writer.memstatus import memstatus_off\nassert not memstatus_off()"
+    )
+    assert _memory_used_after(kept, SQLITE_MEMSTATUS="1") > 0
+    assert _memory_used_after("pass") > 0  # the system library's own default
