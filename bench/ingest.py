@@ -338,6 +338,12 @@ def stop_server(server: subprocess.Popen) -> None:
 
 
 def main() -> None:
+    # The bare path runs in this process: the same SQLite tuning as the server's workers
+    # (nuanxin/wsgi.py), before this process opens any connection.
+    sys.path.insert(0, str(ROOT))
+    from nuanxin.core.sqlite_writer.memstatus import memstatus_off
+
+    memstatus_off()
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--batches", type=int, default=60)
     parser.add_argument("--size", type=int, default=1000)

@@ -43,6 +43,9 @@ def child(args: argparse.Namespace) -> None:
     """One phase in this process: Django on the copied database, batches timed one by one."""
     os.environ["DJANGO_SETTINGS_MODULE"] = "nuanxin.settings"
     sys.path.insert(0, str(ROOT))
+    from nuanxin.core.sqlite_writer.memstatus import memstatus_off
+
+    memstatus_off()  # as nuanxin/wsgi.py does first in each web worker (and for the bare path)
     import django
 
     django.setup()
