@@ -116,8 +116,9 @@ class Prepared:
     sql: str
     params: list[list[Any]]
 
-    def run(self) -> None:
-        bulk_execute(self.sql, self.params)
+    def run(self) -> int:
+        """Run it; the rows it changed (an INSERT's conflicts skipped count none)."""
+        return bulk_execute(self.sql, self.params)
 
 
 def bulk_insert_sql(
@@ -175,18 +176,20 @@ def bulk_insert(
     bulk_insert_prepare(model, fields, rows, ignore_conflicts=ignore_conflicts).run()
 
 
-def bulk_execute(sql: str, params: Sequence[Sequence[Any]]) -> None:
+def bulk_execute(sql: str, params: Sequence[Sequence[Any]]) -> int:
     """Run `sql` once per row of `params`: executemany, one prepared statement. On SQLite it
     is stepped per row; on PostgreSQL it goes through a cursor that binds on the server
-    (`_server_cursor`), in pipeline mode, so the server plans it once."""
+    (`_server_cursor`), in pipeline mode, so the server plans it once. Returns the rows
+    changed, summed over `params` (both drivers sum executemany's row counts)."""
     if not params:
-        return
+        return 0
     if connection.vendor == "postgresql":
         with connection.wrap_database_errors, _server_cursor() as cursor:
             cursor.executemany(sql, params)
-        return
+            return int(cursor.rowcount)
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
+        return int(cursor.rowcount)
 
 
 def _server_cursor() -> Any:

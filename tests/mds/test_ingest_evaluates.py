@@ -166,3 +166,33 @@ def test_an_ingest_batch_runs_no_collection(agency: Agency, spots: list) -> None
     # At most the one young-generation pass that the batch's allocations trigger as soon as
     # the collector is back on (with it on throughout, this batch of 200 ran 7).
     assert result.success == 200 and collections in ([], [0]) and gc.isenabled()
+
+
+def test_a_batch_mixing_stored_and_new_events_stores_and_evaluates_only_the_new(
+    agency: Agency, other_agency: Agency, spots: list
+) -> None:
+    """Ingest does not look up stored event_ids first: when its INSERT stores fewer rows
+    than it built, it undoes them and runs the batch again, looking first. Nothing is lost
+    or evaluated twice, the operator's own repeats are successes and another operator's
+    ids are refused."""
+    bikes = agency.register(3)
+    inside = {"lat": 33.8701, "lng": 115.7502}
+    first = agency.event(bikes[0], location=inside)
+    assert agency.post("/events", [first]).json()["success"] == 1
+    fresh = [agency.event(b, location=inside) for b in bikes[1:]]
+    body = agency.post("/events", [fresh[0], first, fresh[1]]).json()
+    assert body == {"success": 3, "total": 3, "failures": []}
+    assert MdsEvent.objects.count() == 3
+    assert ParkingCheck.objects.count() == 3  # one per event, the repeat not judged again
+    assert BikeParking.objects.filter(parked=True).count() == 3
+
+    theirs = other_agency.register(1, start=50)[0]
+    stolen = {**other_agency.event(theirs), "event_id": first["event_id"]}
+    own = other_agency.event(theirs)
+    response = other_agency.post("/events", [stolen, own]).json()
+    assert response["success"] == 1
+    assert [f["error_description"] for f in response["failures"]] == [
+        "event_id 已被其他运营企业使用。"
+    ]
+    assert MdsEvent.objects.get(event_id=first["event_id"]).operator_id == agency.operator.pk
+    assert MdsEvent.objects.filter(event_id=own["event_id"]).exists()

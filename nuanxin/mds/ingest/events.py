@@ -71,12 +71,30 @@ def events_ingest(
     Agency API): a well-formed batch is then checked by the compiled fast path
     (`validate_fast`), any other item by the item checks, with the same outcome."""
     with collector_paused():
-        return _events_ingest(operator, items, evaluate, body)
+        try:
+            return _events_ingest(operator, items, evaluate, body, look_for_stored=False)
+        except _StoredBefore:
+            return _events_ingest(operator, items, evaluate, body, look_for_stored=True)
+
+
+class _StoredBefore(Exception):
+    """Some of the batch's event_ids were stored already: a retried batch, most likely."""
 
 
 def _events_ingest(
-    operator: Operator, items: Any, evaluate: bool | None, body: bytes | None
+    operator: Operator,
+    items: Any,
+    evaluate: bool | None,
+    body: bytes | None,
+    *,
+    look_for_stored: bool,
 ) -> BulkResult:
+    """One pass over the batch. Fresh event_ids are the rule, so the first pass does not
+    look up which are stored already: its INSERT skips any that are (ON CONFLICT DO
+    NOTHING), and if it stored fewer rows than it built, the pass is rolled back before
+    anything else was written and the batch runs again with `look_for_stored`, which
+    finds them first: the same operator's repeats count as successes, another operator's
+    ids are refused, and neither is evaluated again."""
     items = batch_check(items)
     operator_prepare(operator)
     if evaluate is None:
@@ -106,7 +124,11 @@ def _events_ingest(
         operator=operator, parsed=kept, result=result, device_of=lambda p: p[1]
     )
     received = datetime.now(UTC)
-    existing = existing_ids(MdsEvent, "event_id", [p[0] for _i, _it, p, _b in known])
+    existing = (
+        existing_ids(MdsEvent, "event_id", [p[0] for _i, _it, p, _b in known])
+        if look_for_stored
+        else {}
+    )
     rows: list[list] = []
     to_uuid, to_ts, to_json = adapter("uuid"), adapter("datetime"), adapter("json")
     received_db = to_ts(received)
@@ -173,7 +195,8 @@ def _events_ingest(
     insert = Prepared(bulk_insert_sql(MdsEvent, EVENT_COLUMNS), rows)
     state_writes = advance_state_prepare(latest)
     with transaction.atomic():
-        insert.run()
+        if insert.run() != len(rows) and not look_for_stored:
+            raise _StoredBefore  # rolls back the insert, the only write so far
         for write in state_writes:
             write.run()
         unregistered_record(operator=operator, device_ids=dict(unregistered))
