@@ -101,3 +101,19 @@ def test_datetimes_are_written_as_django_writes_them() -> None:
             assert first == v
     if connection.vendor == "sqlite":
         assert to_db(values[2]) == "2026-11-28 06:45:03.000500"
+
+
+def test_bulk_execute_counts_the_rows_it_changed_and_not_the_conflicts_it_skipped() -> None:
+    """Events ingest trusts this count to know whether any event_id was stored before."""
+    from nuanxin.mds.fastdb import bulk_execute, bulk_insert_sql
+
+    sql = bulk_insert_sql(Bureau, ["code", "name", "short_name", "address", "phone"])
+
+    def rows(numbers: range) -> list[list[str]]:
+        return [[f"B{i}", f"局{i}", f"{i}", "", ""] for i in numbers]
+
+    with transaction.atomic():
+        assert bulk_execute(sql, rows(range(5))) == 5
+        assert bulk_execute(sql, rows(range(3, 8))) == 3
+        assert bulk_execute(sql, []) == 0
+    assert Bureau.objects.count() == 8
