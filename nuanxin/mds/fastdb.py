@@ -170,10 +170,11 @@ def bulk_insert(
     rows: Iterable[Sequence[Any]],
     *,
     ignore_conflicts: bool = True,
-) -> None:
+) -> int:
     """INSERT the rows (one tuple per row, in `fields` order); duplicates of a unique key are
-    skipped when ignore_conflicts (a concurrent request stored the same id first)."""
-    bulk_insert_prepare(model, fields, rows, ignore_conflicts=ignore_conflicts).run()
+    skipped when ignore_conflicts (a concurrent request stored the same id first). Returns
+    the rows stored."""
+    return bulk_insert_prepare(model, fields, rows, ignore_conflicts=ignore_conflicts).run()
 
 
 def bulk_execute(sql: str, params: Sequence[Sequence[Any]]) -> int:

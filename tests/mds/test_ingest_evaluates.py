@@ -14,7 +14,7 @@ from nuanxin.compliance.writes import checks_prepare
 from nuanxin.mds.ingest import events_ingest
 from nuanxin.mds.ingest.common import call_hooks
 from nuanxin.mds.ingest.replay import events_reevaluate
-from nuanxin.mds.models import MdsEvent
+from nuanxin.mds.models import MdsEvent, Telemetry
 from nuanxin.notices.models import Notice, PendingNotice
 from nuanxin.notices.queue import notices_open_queued
 from tests.compliance.factories import parked as parked_observation
@@ -196,3 +196,33 @@ def test_a_batch_mixing_stored_and_new_events_stores_and_evaluates_only_the_new(
     ]
     assert MdsEvent.objects.get(event_id=first["event_id"]).operator_id == agency.operator.pk
     assert MdsEvent.objects.filter(event_id=own["event_id"]).exists()
+
+
+def test_telemetry_mixing_stored_and_new_points_stores_and_evaluates_only_the_new(
+    agency: Agency, other_agency: Agency, spots: list
+) -> None:
+    """Telemetry takes the same two passes as events (`ingest_passes`)."""
+    bikes = agency.register(3)
+    for bike in bikes:
+        bike.vehicle_state = "available"  # parked: its telemetry is judged
+        bike.save(update_fields=["vehicle_state"])
+    inside = {"lat": 33.8701, "lng": 115.7502, "horizontal_accuracy": 1.0}
+    first = agency.telemetry(bikes[0], location=inside)
+    assert agency.post("/telemetry", [first]).json()["success"] == 1
+    assert ParkingCheck.objects.filter(source="telemetry").count() == 1
+    fresh = [agency.telemetry(b, location=inside) for b in bikes[1:]]
+    body = agency.post("/telemetry", [fresh[0], first, fresh[1]]).json()
+    assert body == {"success": 3, "total": 3, "failures": []}
+    assert Telemetry.objects.count() == 3
+    assert ParkingCheck.objects.filter(source="telemetry").count() == 3
+
+    theirs = other_agency.register(1, start=50)[0]
+    stolen = {**other_agency.telemetry(theirs), "telemetry_id": first["telemetry_id"]}
+    response = other_agency.post("/telemetry", [stolen]).json()
+    assert response["success"] == 0
+    assert [f["error_description"] for f in response["failures"]] == [
+        "telemetry_id 已被其他运营企业使用。"
+    ]
+    assert Telemetry.objects.get(telemetry_id=first["telemetry_id"]).operator_id == (
+        agency.operator.pk
+    )

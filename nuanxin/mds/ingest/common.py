@@ -309,6 +309,24 @@ def split_known(
     return known, unregistered
 
 
+class StoredBefore(Exception):
+    """Raised inside an ingest pass whose INSERT stored fewer rows than it built: some ids
+    were stored before (a retried batch, most likely). See `ingest_passes`."""
+
+
+def ingest_passes(run: Callable[..., BulkResult]) -> BulkResult:
+    """Run an ingest pass, `run(look_for_stored=False)`: fresh ids are the rule, so it does
+    not look up which ids are stored already; its INSERT skips them (ON CONFLICT DO
+    NOTHING) and, when it stored fewer rows than it built, raises StoredBefore before
+    anything else is written, rolling the pass back. The batch then runs again with
+    `look_for_stored=True`, which finds them first: the operator's own repeats count as
+    successes and are not evaluated again, another operator's ids are refused."""
+    try:
+        return run(look_for_stored=False)
+    except StoredBefore:
+        return run(look_for_stored=True)
+
+
 def existing_ids(model: type, key: str, ids: Sequence[uuid.UUID | str]) -> dict[str, int]:
     """Which of these ids are stored already, and by which operator: {uuid_key(id): op}."""
     if not ids:

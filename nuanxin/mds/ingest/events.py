@@ -4,6 +4,7 @@ bikes to the compliance engine (see common.py for the batch contract)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from operator import itemgetter
 from typing import Any
 
@@ -23,6 +24,7 @@ from nuanxin.mds.ingest.common import (
     POSITION_UPDATE,
     BulkResult,
     CityBoundary,
+    StoredBefore,
     already_stored,
     batch_audit,
     batch_check,
@@ -30,6 +32,7 @@ from nuanxin.mds.ingest.common import (
     evaluation_enabled,
     existing_ids,
     extras_json,
+    ingest_passes,
     items_parse,
     judge_parked,
     latest_allowed_ms,
@@ -71,14 +74,7 @@ def events_ingest(
     Agency API): a well-formed batch is then checked by the compiled fast path
     (`validate_fast`), any other item by the item checks, with the same outcome."""
     with collector_paused():
-        try:
-            return _events_ingest(operator, items, evaluate, body, look_for_stored=False)
-        except _StoredBefore:
-            return _events_ingest(operator, items, evaluate, body, look_for_stored=True)
-
-
-class _StoredBefore(Exception):
-    """Some of the batch's event_ids were stored already: a retried batch, most likely."""
+        return ingest_passes(partial(_events_ingest, operator, items, evaluate, body))
 
 
 def _events_ingest(
@@ -89,12 +85,7 @@ def _events_ingest(
     *,
     look_for_stored: bool,
 ) -> BulkResult:
-    """One pass over the batch. Fresh event_ids are the rule, so the first pass does not
-    look up which are stored already: its INSERT skips any that are (ON CONFLICT DO
-    NOTHING), and if it stored fewer rows than it built, the pass is rolled back before
-    anything else was written and the batch runs again with `look_for_stored`, which
-    finds them first: the same operator's repeats count as successes, another operator's
-    ids are refused, and neither is evaluated again."""
+    """One pass over the batch (see `ingest_passes` for `look_for_stored`)."""
     items = batch_check(items)
     operator_prepare(operator)
     if evaluate is None:
@@ -196,7 +187,7 @@ def _events_ingest(
     state_writes = advance_state_prepare(latest)
     with transaction.atomic():
         if insert.run() != len(rows) and not look_for_stored:
-            raise _StoredBefore  # rolls back the insert, the only write so far
+            raise StoredBefore  # rolls back the insert, the only write so far
         for write in state_writes:
             write.run()
         unregistered_record(operator=operator, device_ids=dict(unregistered))

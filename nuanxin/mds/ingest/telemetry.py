@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from functools import partial
 from operator import itemgetter
 from typing import Any
 
@@ -20,6 +21,7 @@ from nuanxin.mds.ingest.common import (
     NO_EXTRAS,
     BulkResult,
     CityBoundary,
+    StoredBefore,
     advance_position,
     already_stored,
     batch_audit,
@@ -29,6 +31,7 @@ from nuanxin.mds.ingest.common import (
     evaluation_enabled,
     existing_ids,
     extras_json,
+    ingest_passes,
     items_parse,
     judge_parked,
     latest_allowed_ms,
@@ -50,12 +53,18 @@ def telemetry_ingest(
     Agency API): a well-formed batch is then checked by the compiled fast path
     (`validate_fast`), any other item by the item checks, with the same outcome."""
     with collector_paused():
-        return _telemetry_ingest(operator, items, evaluate, body)
+        return ingest_passes(partial(_telemetry_ingest, operator, items, evaluate, body))
 
 
 def _telemetry_ingest(
-    operator: Operator, items: Any, evaluate: bool | None, body: bytes | None
+    operator: Operator,
+    items: Any,
+    evaluate: bool | None,
+    body: bytes | None,
+    *,
+    look_for_stored: bool,
 ) -> BulkResult:
+    """One pass over the batch (see `ingest_passes` for `look_for_stored`)."""
     items = batch_check(items)
     operator_prepare(operator)
     if evaluate is None:
@@ -84,7 +93,11 @@ def _telemetry_ingest(
         operator=operator, parsed=kept, result=result, device_of=lambda p: p[1]
     )
     received = datetime.now(UTC)
-    existing = existing_ids(Telemetry, "telemetry_id", [p[0] for _i, _it, p, _b in known])
+    existing = (
+        existing_ids(Telemetry, "telemetry_id", [p[0] for _i, _it, p, _b in known])
+        if look_for_stored
+        else {}
+    )
     rows: list[tuple] = []
     latest: dict[int, tuple] = {}
     parked: list[hooks.ParkedObservation] = []
@@ -135,7 +148,7 @@ def _telemetry_ingest(
     judgement = judge_parked(parked) if evaluate else None
     rows.sort(key=itemgetter(0))  # id order: concurrent retries never wait in a cycle
     with transaction.atomic():
-        bulk_insert(
+        stored = bulk_insert(
             Telemetry,
             [
                 "telemetry_id",
@@ -155,6 +168,8 @@ def _telemetry_ingest(
             ],
             rows,
         )
+        if stored != len(rows) and not look_for_stored:
+            raise StoredBefore  # rolls back the insert, the only write so far
         to_ts = adapter("datetime")
         advance_position(
             [
