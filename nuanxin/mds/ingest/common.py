@@ -33,6 +33,7 @@ from nuanxin.bikes.models import Bike, Operator
 from nuanxin.bikes.policy import bike_policy
 from nuanxin.compliance import hooks
 from nuanxin.lib.env import envbool
+from nuanxin.lib.gcpause import collector_paused
 from nuanxin.mds import validate as v
 from nuanxin.mds.fastdb import RawJson, adapter, bulk_execute, json_text, select_in, uuid_key
 from nuanxin.orgs.models import Bureau
@@ -320,11 +321,13 @@ def ingest_passes(run: Callable[..., BulkResult]) -> BulkResult:
     NOTHING) and, when it stored fewer rows than it built, raises StoredBefore before
     anything else is written, rolling the pass back. The batch then runs again with
     `look_for_stored=True`, which finds them first: the operator's own repeats count as
-    successes and are not evaluated again, another operator's ids are refused."""
-    try:
-        return run(look_for_stored=False)
-    except StoredBefore:
-        return run(look_for_stored=True)
+    successes and are not evaluated again, another operator's ids are refused. Both passes
+    run with the cyclic collector paused (`collector_paused`)."""
+    with collector_paused():
+        try:
+            return run(look_for_stored=False)
+        except StoredBefore:
+            return run(look_for_stored=True)
 
 
 def existing_ids(model: type, key: str, ids: Sequence[uuid.UUID | str]) -> dict[str, int]:

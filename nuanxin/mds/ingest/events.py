@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from nuanxin.bikes.models import Bike, Operator
 from nuanxin.bikes.services import unregistered_record
 from nuanxin.compliance import hooks
-from nuanxin.lib.gcpause import collector_paused
 from nuanxin.mds import validate as v
 from nuanxin.mds.fastdb import Prepared, RawJson, adapter, bulk_insert_sql
 from nuanxin.mds.ingest.common import (
@@ -73,8 +72,7 @@ def events_ingest(
     """`items`: the parsed request body; `body`: its bytes, when the caller has them (the
     Agency API): a well-formed batch is then checked by the compiled fast path
     (`validate_fast`), any other item by the item checks, with the same outcome."""
-    with collector_paused():
-        return ingest_passes(partial(_events_ingest, operator, items, evaluate, body))
+    return ingest_passes(partial(_events_ingest, operator, items, evaluate, body))
 
 
 def _events_ingest(
