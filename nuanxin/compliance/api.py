@@ -10,12 +10,9 @@ from ninja import Router, Schema
 
 from nuanxin.accounts.auth import operator_auth, staff_auth
 from nuanxin.bikes.models import Operator
-from nuanxin.compliance.access import (
-    access_parking_check,
-    overflow_alerts_visible,
-    parking_checks_visible,
-)
+from nuanxin.compliance.access import access_parking_check, overflow_alerts_visible
 from nuanxin.compliance.models import ParkingCheck
+from nuanxin.compliance.selectors import access_decision_by_source, decisions_list
 
 router = Router(tags=["compliance"], auth=[operator_auth, staff_auth])
 
@@ -37,7 +34,8 @@ class ExplanationOut(Schema):
 
 
 class CheckOut(Schema):
-    id: int
+    id: int | None  # None: an in-spot decision kept on its event (see `stored`)
+    stored: bool  # a decision record of its own (outside, uncertain, or not from an event)
     plate: str
     device_id: str
     observed_at: datetime
@@ -62,6 +60,7 @@ class OverflowOut(Schema):
 def _out(c: ParkingCheck) -> dict[str, Any]:
     return {
         "id": c.pk,
+        "stored": c.pk is not None,
         "plate": c.bike.plate,
         "device_id": str(c.bike.device_id),
         "observed_at": c.observed_at,
@@ -81,14 +80,27 @@ def checks_list(
     since: datetime | None = None,
     limit: int = 100,
 ) -> list[dict[str, Any]]:
-    qs = parking_checks_visible(request.auth)  # type: ignore[attr-defined]
-    if plate:
-        qs = qs.filter(bike__plate=plate)
-    if verdict:
-        qs = qs.filter(verdict=verdict)
-    if since:
-        qs = qs.filter(observed_at__gte=since)
-    return [_out(c) for c in qs.order_by("-observed_at", "-pk")[: max(1, min(limit, 1000))]]
+    """Every decision, newest first: the stored ones and the in-spot decisions kept on
+    their events (`id` null, `stored` false)."""
+    checks = decisions_list(
+        request.auth,  # type: ignore[attr-defined]
+        plate=plate,
+        verdict=verdict,
+        since=since,
+        limit=limit,
+    )
+    return [_out(c) for c in checks]
+
+
+@router.get(
+    "/decisions/{source}/{source_id}",
+    response=CheckOut,
+    summary="一次观测（事件/轨迹点）的停放判定",
+)
+def decision_by_source(request: HttpRequest, source: str, source_id: str) -> dict[str, Any]:
+    """The decision about one MDS event (`event`, its event_id) or telemetry point
+    (`telemetry`, its telemetry_id), stored or kept on the event."""
+    return _out(access_decision_by_source(request.auth, source, source_id))  # type: ignore[attr-defined]
 
 
 @router.get("/checks/{check_id}", response=CheckOut, summary="一次停放判定的解释")

@@ -51,11 +51,15 @@ def parked_bikes_evaluate(*, observations: Sequence[ParkedObservation]) -> Evalu
     return services.parked_bikes_evaluate(observations=observations)
 
 
-def parked_bikes_judge(*, observations: Sequence[ParkedObservation]) -> Judgement:
-    """Classify without writing (no lock needed); store with `judgement_apply`."""
+def parked_bikes_judge(
+    *, observations: Sequence[ParkedObservation], inline: bool = False
+) -> Judgement:
+    """Classify without writing (no lock needed); store with `judgement_apply`. `inline`
+    (events ingest): in-spot decisions are marked `inline` and get no ParkingCheck row; the
+    caller keeps each on its event (`MdsEvent.decision`, from `Decision.inline_json`)."""
     from nuanxin.compliance import services
 
-    return services.parked_bikes_judge(observations=observations)
+    return services.parked_bikes_judge(observations=observations, inline=inline)
 
 
 def batch_apply(*, judgement: Judgement | None, moved: Sequence[MovedObservation]) -> None:

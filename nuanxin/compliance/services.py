@@ -93,6 +93,7 @@ class Judgement:
     duplicates: int = 0  # repeated within the batch
     stamp: int | None = None  # the spots stamp the decisions were made against
     prepared: writes.PreparedChecks | None = None  # their rows, adapted outside the lock
+    inline: bool = False  # in-spot event decisions kept on their events (checks_prepare)
 
 
 def parked_bikes_evaluate(
@@ -106,14 +107,17 @@ def parked_bikes_evaluate(
     )
 
 
-def parked_bikes_judge(*, observations: Sequence[ParkedObservation]) -> Judgement:
+def parked_bikes_judge(
+    *, observations: Sequence[ParkedObservation], inline: bool = False
+) -> Judgement:
     """The CPU half of an evaluation: classify, explain, write nothing. Ingest runs it before
     it takes the database's write lock, so that on SQLite two workers judge in parallel and
-    only the writes queue."""
+    only the writes queue. `inline` (events ingest): the in-spot decisions of events get no
+    ParkingCheck row; the caller writes each onto its event (`Decision.inline_json`)."""
     fresh: dict[tuple[str, str], ParkedObservation] = {}
     for o in observations:
         fresh.setdefault((o.source, o.source_id), o)
-    judgement = Judgement(decisions=[], duplicates=len(observations) - len(fresh))
+    judgement = Judgement(decisions=[], duplicates=len(observations) - len(fresh), inline=inline)
     if not fresh:
         return judgement
     cfg = engine_config()
@@ -127,7 +131,7 @@ def parked_bikes_judge(*, observations: Sequence[ParkedObservation]) -> Judgemen
     for entry, obs in groups.values():
         judgement.decisions.extend(_checks_for(obs, entry, stamp or 0, cfg))
     judgement.stamp = stamp
-    judgement.prepared = writes.checks_prepare(judgement.decisions, timezone.now())
+    judgement.prepared = writes.checks_prepare(judgement.decisions, timezone.now(), inline=inline)
     return judgement
 
 
@@ -182,18 +186,25 @@ def _apply(
             summary.duplicates += len(judgement.decisions) - len(checks)
             if not checks:
                 return summary
-            prepared = writes.checks_prepare(checks, timezone.now())
+            prepared = writes.checks_prepare(checks, timezone.now(), inline=judgement.inline)
         checks = prepared.decisions
         now = timezone.now()
         writes.checks_store(prepared)
         summary.by_verdict = Counter(c.verdict for c in checks)
+        stored = prepared.stored
         audit_record(
             actor=None,
             actor_label=SYSTEM,
             action="compliance.evaluate",
             object_type="compliance.parkingcheck",
-            object_id=f"{checks[0].pk}-{checks[-1].pk}",
-            after={"checks": len(checks), **summary.by_verdict, "spots_stamp": stamp},
+            # The stored decisions' id range; in-spot event decisions are on their events.
+            object_id=f"{stored[0].pk}-{stored[-1].pk}" if stored else "inline",
+            after={
+                "checks": len(checks),
+                "inline": len(checks) - len(stored),
+                **summary.by_verdict,
+                "spots_stamp": stamp,
+            },
         )
         summary.decisions = checks
         if open_notices:

@@ -50,15 +50,38 @@ class Decision:
     spots_stamp: int
     pk: int | None = None
     created_at: datetime | None = None
+    # Kept on its event (`MdsEvent.decision`) instead of a ParkingCheck row: an in-spot
+    # decision of an ingested event (see `checks_prepare`). Its pk stays None.
+    inline: bool = False
 
     def as_model(self) -> ParkingCheck:
         check = ParkingCheck(
             id=self.pk,
             **{f: getattr(self, f) for f in DECISION_COLUMNS},
         )
-        check._state.adding = False
-        check._state.db = connection.alias
+        if self.pk is not None:
+            check._state.adding = False
+            check._state.db = connection.alias
         return check
+
+    def inline_json(self) -> dict:
+        """What the event keeps of its decision: the explanation's values that the event
+        row does not already hold (position, accuracy and beacons are the event's own)."""
+        return {
+            "verdict": self.verdict,
+            "rule": self.rule,
+            "spot_id": self.spot_id,
+            "spot_version_id": self.spot_version_id,
+            "distance_m": self.distance_m,
+            "accuracy_used_m": self.accuracy_used_m,
+            "tolerance_m": self.tolerance_m,
+            "beacon_confirmed": self.beacon_confirmed,
+            "spots_stamp": self.spots_stamp,
+        }
+
+
+# Kept inline when judged in spot: the decision needs no follow-up and no row of its own.
+INLINE_SOURCES = frozenset({"event"})
 
 
 # ParkingCheck's columns as a Decision carries them (attnames: `bike_id`, not `bike`).
@@ -107,22 +130,40 @@ class PreparedChecks:
     """The decisions' rows adapted for the database (built outside the write lock); the
     primary keys are reserved and filled in by `checks_store`, inside it."""
 
-    decisions: list[Decision]
+    decisions: list[Decision]  # all of them, the inline ones too
+    stored: list[Decision]  # those that become ParkingCheck rows, in `insert`'s order
     insert: Prepared  # ("id", *DECISION_COLUMNS), the id still empty
     parking_rows: list[tuple[int, list]]  # (index of the decision, BikeParking row sans check)
 
 
-def checks_prepare(decisions: Sequence[Decision], now: datetime) -> PreparedChecks:
+# BikeParking.check_id_ref of a bike whose latest decision is kept inline on its event:
+# no ParkingCheck has id 0, so no queued decision is taken for the bike's latest.
+INLINE_CHECK_REF = 0
+
+
+def checks_prepare(
+    decisions: Sequence[Decision], now: datetime, *, inline: bool = False
+) -> PreparedChecks:
     """Stamp the decisions with their time and adapt their rows, and each bike's latest
     parking state, for `checks_store`. No conflict swallowing in the INSERT: the unique
-    (source, source_id) must refuse a concurrent duplicate loudly."""
+    (source, source_id) must refuse a concurrent duplicate loudly.
+    `inline` (events ingest): in-spot decisions of `INLINE_SOURCES` are marked `inline`
+    and get no row; the caller keeps them on their events (`Decision.inline_json`)."""
     to_ts, to_json = adapter("datetime"), adapter("json")
     created = to_ts(now)
     rows: list[list] = []
+    stored: list[Decision] = []
     latest: dict[int, int] = {}
     # One pass, each row adapted as it is built (DECISION_COLUMNS order, the id first).
     for i, d in enumerate(decisions):
         d.created_at = now
+        best = latest.get(d.bike_id)
+        if best is None or d.observed_at >= decisions[best].observed_at:
+            latest[d.bike_id] = i
+        if inline and d.verdict == Verdict.IN_SPOT and d.source in INLINE_SOURCES:
+            d.inline = True
+            continue
+        stored.append(d)
         rows.append(
             [
                 None,
@@ -147,27 +188,29 @@ def checks_prepare(decisions: Sequence[Decision], now: datetime) -> PreparedChec
                 created,
             ]
         )
-        best = latest.get(d.bike_id)
-        if best is None or d.observed_at >= decisions[best].observed_at:
-            latest[d.bike_id] = i
     insert = Prepared(bulk_insert_sql(ParkingCheck, INSERT_COLUMNS, ignore_conflicts=False), rows)
     parking_rows = []
     for _bike, i in sorted(latest.items()):  # bike id order: concurrent batches never deadlock
         d = decisions[i]
         spot = d.spot_id if d.verdict == Verdict.IN_SPOT else None
         parking_rows.append((i, [d.bike_id, d.operator_id, to_ts(d.observed_at), d.verdict, spot]))
-    return PreparedChecks(list(decisions), insert, parking_rows)
+    return PreparedChecks(list(decisions), stored, insert, parking_rows)
 
 
 def checks_store(prepared: PreparedChecks) -> None:
-    """Reserve the decisions' primary keys and INSERT them; then each bike's latest decision
-    becomes its parking state, unless a newer observation is already recorded (out-of-order
-    input never rolls the state back)."""
-    ids = ids_reserve(ParkingCheck, len(prepared.decisions))
-    for d, row, pk in zip(prepared.decisions, prepared.insert.params, ids, strict=True):
+    """Reserve the stored decisions' primary keys and INSERT them; then each bike's latest
+    decision becomes its parking state, unless a newer observation is already recorded
+    (out-of-order input never rolls the state back)."""
+    ids = ids_reserve(ParkingCheck, len(prepared.stored))
+    for d, row, pk in zip(prepared.stored, prepared.insert.params, ids, strict=True):
         d.pk = row[0] = pk
-    prepared.insert.run()
-    rows = [(*row, ids[i], True) for i, row in prepared.parking_rows]
+    if prepared.stored:
+        prepared.insert.run()
+    decisions = prepared.decisions
+    rows = [
+        (*row, INLINE_CHECK_REF if decisions[i].inline else decisions[i].pk, True)
+        for i, row in prepared.parking_rows
+    ]
     _parking_state_write(rows, known=_with_parking_row([row[0] for row in rows]))
 
 

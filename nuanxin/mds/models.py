@@ -41,6 +41,12 @@ class MdsEvent(models.Model):
     beacon_ids = WrittenJSONField(default=list, blank=True)
     received_at = models.DateTimeField(_("接收时间"), default=timezone.now)
     payload = WrittenJSONField(_("原始报文"), default=dict)
+    # The compliance decision of a parked event judged in spot, kept on the event itself
+    # (`compliance.writes.Decision.inline_json`): the decisions that need follow-up
+    # (outside, uncertain) are ParkingCheck rows, which notices reference. Ingest judges
+    # hundreds of in-spot parkings per batch, and a row of their own with its four indexes
+    # was a fifth of the batch's write-lock time. NULL: not parked, or decided elsewhere.
+    decision = WrittenJSONField(_("停放判定"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("MDS事件")

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from nuanxin.compliance.models import BikeParking, ParkingCheck
+from nuanxin.compliance.selectors import check_from_event
 from nuanxin.compliance.services import Judgement, parked_bikes_judge
-from nuanxin.compliance.writes import checks_prepare
+from nuanxin.compliance.writes import INLINE_CHECK_REF, checks_prepare
 from nuanxin.mds.ingest import events_ingest
 from nuanxin.mds.ingest.common import call_hooks
+from nuanxin.mds.ingest.events import decisions_clear
 from nuanxin.mds.ingest.replay import events_reevaluate
 from nuanxin.mds.models import MdsEvent, Telemetry
 from nuanxin.notices.models import Notice, PendingNotice
@@ -38,15 +41,22 @@ def test_parked_events_and_telemetry_are_evaluated_with_the_batch(
     )
     with django_capture_on_commit_callbacks(execute=True):
         assert agency.post("/events", [parked, moving]).json()["success"] == 2
-    check = ParkingCheck.objects.get(source_id=parked["event_id"])
+    # In spot: the decision is kept on the event, with what explains it; no row of its own.
+    event = MdsEvent.objects.get(event_id=parked["event_id"])
+    check = check_from_event(event)
+    assert (check.verdict, check.rule) == ("in_spot", "inside")
     assert check.source == "event" and check.beacon_ids == ["BEACON-1"]
-    assert check.spot_version_id == spots[0].pk
-    assert not ParkingCheck.objects.filter(source_id=moving["event_id"]).exists()
+    assert check.spot_version_id == spots[0].pk and check.spot_id == spots[0].spot_id
+    assert check.accuracy_m == 0.5 and check.tolerance_m == 1.0
+    assert not ParkingCheck.objects.exists()
+    assert MdsEvent.objects.get(event_id=moving["event_id"]).decision is None
+    assert BikeParking.objects.get(bike=bike).check_id_ref == INLINE_CHECK_REF
 
     with django_capture_on_commit_callbacks(execute=True):
         again = agency.post("/events", [parked])  # an idempotent repeat is not re-evaluated
     assert again.json()["success"] == 1
-    assert ParkingCheck.objects.filter(source_id=parked["event_id"]).count() == 1
+    assert MdsEvent.objects.get(event_id=parked["event_id"]).decision == event.decision
+    assert not ParkingCheck.objects.exists()
 
     tele = agency.telemetry(bike, location={"lat": lat, "lng": lng, "horizontal_accuracy": 1.0})
     with django_capture_on_commit_callbacks(execute=True):
@@ -109,6 +119,34 @@ def test_a_failing_evaluation_rolls_back_alone_and_the_batch_stays_stored(
 
     since = timezone.now() - timedelta(minutes=5)
     assert events_reevaluate(since=since, until=timezone.now()).decided  # recovered later
+
+
+def test_a_failing_evaluation_clears_the_decisions_it_wrote_onto_the_events(
+    agency: Agency, spots: list, caplog: Any
+) -> None:
+    """In-spot decisions go onto their events' rows before the evaluation runs; when the
+    evaluation fails, they are cleared again, so that the replay decides those events
+    instead of skipping them as decided."""
+    bike = agency.register(1)[0]
+    ring = spots[0].polygon["coordinates"][0]
+    inside = {"lat": (ring[0][1] + ring[2][1]) / 2, "lng": (ring[0][0] + ring[2][0]) / 2}
+    event = agency.event(bike, location=inside)
+    good = parked_bikes_judge(observations=[parked_observation(bike, 33.87, 115.75)])
+    broken = good.decisions[0]
+    broken.bike_id = None  # type: ignore[assignment]
+    judgement = Judgement(
+        decisions=[broken], prepared=checks_prepare([broken], timezone.now()), stamp=good.stamp
+    )
+    with transaction.atomic():
+        assert events_ingest(operator=agency.operator, items=[event], evaluate=False).stored == 1
+        MdsEvent.objects.filter(event_id=event["event_id"]).update(decision={"verdict": "in_spot"})
+        call_hooks(judgement, [], undo_inline=partial(decisions_clear, [event["event_id"]]))
+    assert MdsEvent.objects.get(event_id=event["event_id"]).decision is None
+    assert "compliance evaluation failed during ingest" in caplog.text
+
+    since = timezone.now() - timedelta(minutes=5)
+    replay = events_reevaluate(since=since, until=timezone.now())
+    assert dict(replay.decided) == {"in_spot": 1} and replay.already_decided == 0
 
 
 def test_overflow_follows_the_batch_once_for_its_parkings_and_movements(
@@ -183,7 +221,9 @@ def test_a_batch_mixing_stored_and_new_events_stores_and_evaluates_only_the_new(
     body = agency.post("/events", [fresh[0], first, fresh[1]]).json()
     assert body == {"success": 3, "total": 3, "failures": []}
     assert MdsEvent.objects.count() == 3
-    assert ParkingCheck.objects.count() == 3  # one per event, the repeat not judged again
+    # One decision per event (in spot: kept on the event), the repeat not judged again.
+    assert MdsEvent.objects.filter(decision__verdict="in_spot").count() == 3
+    assert not ParkingCheck.objects.exists()
     assert BikeParking.objects.filter(parked=True).count() == 3
 
     theirs = other_agency.register(1, start=50)[0]

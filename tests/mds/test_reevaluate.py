@@ -14,6 +14,7 @@ from nuanxin.compliance.models import BikeParking, ParkingCheck
 from nuanxin.core.errors import DomainError
 from nuanxin.mds.ingest import events_ingest
 from nuanxin.mds.ingest.replay import events_reevaluate
+from nuanxin.mds.models import MdsEvent
 from nuanxin.notices.models import Notice
 from tests.mds.conftest import Agency
 
@@ -126,3 +127,20 @@ def test_the_command_reports_what_it_decided(agency: Agency, spots: list) -> Non
         "1 events: 1 parked, 0 moved; new decisions: in_spot 1; already decided: 0"
         in out.getvalue()
     )
+
+
+def test_events_decided_in_spot_at_ingest_are_not_decided_again(
+    agency: Agency, spots: list
+) -> None:
+    """An in-spot decision made at ingest is kept on its event: the replay counts the event
+    as decided and stores no second decision for it."""
+    bike = agency.register(1)[0]
+    parked = agency.event(bike, location=_inside(spots[0]) | {"horizontal_accuracy": 0.5})
+    assert agency.post("/events", [parked]).json()["success"] == 1
+    decision = MdsEvent.objects.get(event_id=parked["event_id"]).decision
+    assert decision is not None and decision["verdict"] == "in_spot"
+
+    result = events_reevaluate(since=timezone.now() - timedelta(minutes=5), until=timezone.now())
+    assert (result.events, result.parked, result.already_decided) == (1, 1, 1)
+    assert not result.decided and not ParkingCheck.objects.exists()
+    assert MdsEvent.objects.get(event_id=parked["event_id"]).decision == decision

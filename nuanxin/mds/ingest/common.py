@@ -361,11 +361,17 @@ def already_stored(
     return True
 
 
-def call_hooks(judgement: Judgement | None, moved: list[hooks.MovedObservation]) -> None:
+def call_hooks(
+    judgement: Judgement | None,
+    moved: list[hooks.MovedObservation],
+    undo_inline: Callable[[], None] | None = None,
+) -> None:
     """Store the batch's evaluation inside the batch's transaction, under a savepoint: the
     events and the decisions commit together (one commit per batch). A database conflict
     (a PostgreSQL deadlock with the penalty job) is retried once; if evaluation still fails,
-    the events commit anyway and `manage.py mds_reevaluate` evaluates them later."""
+    the events commit anyway and `manage.py mds_reevaluate` evaluates them later.
+    `undo_inline`: clears the decisions the batch wrote onto its events, when evaluation
+    failed: an event keeping one would count as decided, and the replay would skip it."""
     for attempt in (1, 2):
         try:
             with transaction.atomic():
@@ -377,15 +383,19 @@ def call_hooks(judgement: Judgement | None, moved: list[hooks.MovedObservation])
             log.exception("compliance evaluation failed twice during ingest; the batch is stored")
         except Exception:
             log.exception("compliance evaluation failed during ingest; the batch is stored")
+        if undo_inline is not None:
+            undo_inline()
         return
 
 
-def judge_parked(parked: list[hooks.ParkedObservation]) -> Judgement | None:
+def judge_parked(
+    parked: list[hooks.ParkedObservation], *, inline: bool = False
+) -> Judgement | None:
     """Classify the batch's parked bikes before the write transaction (pure CPU)."""
     if not parked:
         return None
     try:
-        return hooks.parked_bikes_judge(observations=parked)
+        return hooks.parked_bikes_judge(observations=parked, inline=inline)
     except Exception:
         log.exception("compliance classification failed during ingest; the batch is stored")
         return None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from functools import partial
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -44,6 +44,9 @@ from nuanxin.mds.ingest.common import (
 from nuanxin.mds.models import MdsEvent
 from nuanxin.mds.validate_fast import event_parsed, events_decode
 
+if TYPE_CHECKING:
+    from nuanxin.compliance.services import Judgement
+
 # --- events --------------------------------------------------------------------------------
 
 EVENT_COLUMNS = (
@@ -63,7 +66,9 @@ EVENT_COLUMNS = (
     "beacon_ids",
     "received_at",
     "payload",
+    "decision",
 )
+DECISION_COLUMN = EVENT_COLUMNS.index("decision")
 
 
 def events_ingest(
@@ -124,6 +129,7 @@ def _events_ingest(
     latest: dict[int, tuple] = {}
     parked: list[hooks.ParkedObservation] = []
     moved: list[hooks.MovedObservation] = []
+    parked_rows: dict[str, int] = {}  # event_id: its row, for `decisions_inline`
     op_pk = operator.pk
     for index, item, p, bike in known:
         if already_stored(
@@ -165,18 +171,23 @@ def _events_ingest(
                 to_json(beacons),
                 received_db,
                 to_json(NO_EXTRAS if index in plain_items else extras_json(item, v.EVENT_KEYS)),
+                None,  # decision: filled in below for the parked events judged in spot
             ]
         )
         best = latest.get(bike_id)
         if best is None or at > best[2]:
             latest[bike_id] = (state, types, at, lat, lng, acc, battery)
         if evaluate:
+            n_parked = len(parked)
             event_observe(
                 parked, moved, bike_id, op_pk, event_id, state, types, at, lat, lng, acc, beacons
             )
+            if len(parked) != n_parked:
+                parked_rows.setdefault(event_id, len(rows) - 1)
     result.success += len(rows)
     result.stored = len(rows)
-    judgement = judge_parked(parked)
+    judgement = judge_parked(parked, inline=True)
+    inline = decisions_inline(judgement, rows, parked_rows)
     # Everything adapted before the transaction: on SQLite it holds the only write lock.
     # Rows in event_id order: two requests carrying the same events (a retry while the first
     # is still running) wait on each other's keys in the same order, never in a cycle.
@@ -191,8 +202,31 @@ def _events_ingest(
         unregistered_record(operator=operator, device_ids=dict(unregistered))
         batch_audit(operator, "mds.events_ingest", result)
         if judgement is not None or moved:
-            call_hooks(judgement, moved)
+            call_hooks(judgement, moved, undo_inline=partial(decisions_clear, inline))
     return result
+
+
+def decisions_inline(
+    judgement: Judgement | None, rows: list[list], parked_rows: dict[str, int]
+) -> list[str]:
+    """Write each in-spot decision of the batch (`Decision.inline`) onto its event's row, in
+    place, before the INSERT; returns their event ids (`decisions_clear`)."""
+    if judgement is None:
+        return []
+    to_json = adapter("json")
+    written = []
+    for d in judgement.decisions:
+        if d.inline:
+            rows[parked_rows[d.source_id]][DECISION_COLUMN] = to_json(d.inline_json())
+            written.append(d.source_id)
+    return written
+
+
+def decisions_clear(event_ids: list[str]) -> None:
+    """Clear the decisions a batch wrote onto its events, when their evaluation failed and
+    rolled back: `mds_reevaluate` then takes them as undecided."""
+    if event_ids:
+        MdsEvent.objects.filter(event_id__in=event_ids).update(decision=None)
 
 
 def event_checked(item: Any, operator: Operator, max_ms: int) -> tuple:

@@ -5,7 +5,8 @@ if the compliance step raises (a bug, a PostgreSQL deadlock retried once already
 events stay stored and the failure is logged. `events_reevaluate` hands the stored events of
 a time window to the compliance engine exactly as ingest would have, in timestamp order:
 
-- parked events already decided are skipped (decisions are unique on their source event);
+- parked events already decided are skipped (decisions are unique on their source event,
+  and an in-spot decision made at ingest is kept on the event itself);
 - a moved event only frees a spot the bike still occupies from before it, and only answers a
   notice opened for an earlier violation, so replaying one twice changes nothing;
 - an old parked event never opens a notice when the bike has been seen since (only a bike's
@@ -70,6 +71,7 @@ def events_reevaluate(
         "lng",
         "accuracy_m",
         "beacon_ids",
+        "decision",
         "pk",
     )
     result = ReplayResult()
@@ -105,7 +107,9 @@ def events_reevaluate(
 def _replay_chunk(rows: list[tuple], result: ReplayResult) -> None:
     parked: list[hooks.ParkedObservation] = []
     moved: list[hooks.MovedObservation] = []
-    for event_id, bike_id, op_id, state, types, at, lat, lng, acc, beacons in rows:
+    decided_inline = 0
+    for event_id, bike_id, op_id, state, types, at, lat, lng, acc, beacons, decision in rows:
+        n_parked = len(parked)
         event_observe(
             parked,
             moved,
@@ -120,8 +124,12 @@ def _replay_chunk(rows: list[tuple], result: ReplayResult) -> None:
             acc,
             list(beacons or []),
         )
+        if decision is not None and len(parked) > n_parked:
+            parked.pop()  # decided at ingest, in spot: the decision is kept on the event
+            decided_inline += 1
     result.events += len(rows)
-    result.parked += len(parked)
+    result.parked += len(parked) + decided_inline
+    result.already_decided += decided_inline
     result.moved += len(moved)
     with transaction.atomic():
         if moved:

@@ -1,0 +1,138 @@
+"""Reads of compliance decisions, stored and inline.
+
+A decision is either a ParkingCheck row (outside, uncertain, and every decision made
+outside events ingest) or, for an ingested event judged in spot, kept on the event itself
+(`MdsEvent.decision`, see `writes.Decision.inline_json`). Readers get both as ParkingCheck
+instances: an inline one is unsaved (`pk` None) and explains itself the same way.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from heapq import merge
+from typing import Any
+
+from django.db.models import QuerySet
+
+from nuanxin.bikes.access import operator_ids_for
+from nuanxin.bikes.models import Operator, Spot, SpotVersion
+from nuanxin.compliance.access import parking_checks_visible
+from nuanxin.compliance.models import ParkingCheck, Verdict
+from nuanxin.core.access import not_found
+from nuanxin.mds.models import MdsEvent
+
+
+def check_from_event(event: MdsEvent) -> ParkingCheck:
+    """The decision kept on an event, as an unsaved ParkingCheck (its explanation included)."""
+    d, lat, lng = event.decision, event.lat, event.lng
+    if not d or lat is None or lng is None:  # only a parked event with a location has one
+        raise ValueError(f"event {event.event_id} carries no decision")
+    check = ParkingCheck(
+        id=None,
+        bike_id=event.bike_id,
+        operator_id=event.operator_id,
+        observed_at=event.timestamp,
+        lat=lat,
+        lng=lng,
+        accuracy_m=event.accuracy_m,
+        accuracy_used_m=d["accuracy_used_m"],
+        tolerance_m=d["tolerance_m"],
+        beacon_ids=list(event.beacon_ids or []),
+        source="event",
+        source_id=str(event.event_id),
+        verdict=d["verdict"],
+        rule=d["rule"],
+        spot_id=d["spot_id"],
+        spot_version_id=d["spot_version_id"],
+        distance_m=d["distance_m"],
+        beacon_confirmed=d["beacon_confirmed"],
+        spots_stamp=d["spots_stamp"],
+        created_at=event.received_at,
+    )
+    if MdsEvent.bike.is_cached(event):
+        check.bike = event.bike
+    return check
+
+
+def _with_spots(checks: list[ParkingCheck]) -> list[ParkingCheck]:
+    """Load the spots and versions the inline decisions name, in two queries."""
+    spots = Spot.objects.in_bulk({c.spot_id for c in checks if c.spot_id})
+    versions = SpotVersion.objects.in_bulk({c.spot_version_id for c in checks if c.spot_version_id})
+    for c in checks:
+        if c.spot_id in spots:
+            c.spot = spots[c.spot_id]
+        if c.spot_version_id in versions:
+            c.spot_version = versions[c.spot_version_id]
+    return checks
+
+
+def inline_decisions(
+    principal: Any,
+    *,
+    plate: str | None = None,
+    since: datetime | None = None,
+    limit: int = 100,
+) -> list[ParkingCheck]:
+    """The newest decisions kept on events that this principal may see, newest first. One
+    query per operator in scope, each walking the (operator, timestamp) index backwards."""
+    scope = operator_ids_for(principal)
+    operator_ids = (
+        sorted(scope) if scope is not None else list(Operator.objects.values_list("pk", flat=True))
+    )
+    base = MdsEvent.objects.filter(decision__isnull=False).select_related("bike")
+    if plate:
+        base = base.filter(bike__plate=plate)
+    if since:
+        base = base.filter(timestamp__gte=since)
+    per_operator = [
+        base.filter(operator_id=op).order_by("-timestamp", "-pk")[:limit] for op in operator_ids
+    ]
+    newest = merge(*per_operator, key=lambda e: e.timestamp, reverse=True)
+    return _with_spots([check_from_event(e) for _, e in zip(range(limit), newest, strict=False)])
+
+
+def decisions_list(
+    principal: Any,
+    *,
+    plate: str | None = None,
+    verdict: str | None = None,
+    since: datetime | None = None,
+    limit: int = 100,
+) -> list[ParkingCheck]:
+    """Every decision this principal may see, stored and inline, newest first."""
+    limit = max(1, min(limit, 1000))
+    qs: QuerySet[ParkingCheck] = parking_checks_visible(principal)
+    if plate:
+        qs = qs.filter(bike__plate=plate)
+    if verdict:
+        qs = qs.filter(verdict=verdict)
+    if since:
+        qs = qs.filter(observed_at__gte=since)
+    stored = list(qs.order_by("-observed_at", "-pk")[:limit])
+    inline: list[ParkingCheck] = []
+    if verdict in (None, "", Verdict.IN_SPOT):
+        inline = inline_decisions(principal, plate=plate, since=since, limit=limit)
+    newest = merge(stored, inline, key=lambda c: c.observed_at, reverse=True)
+    return [c for _, c in zip(range(limit), newest, strict=False)]
+
+
+def access_decision_by_source(principal: Any, source: str, source_id: str) -> ParkingCheck:
+    """The decision about one observation (an event or telemetry id), stored or inline;
+    not found unless the principal may see its bike."""
+    check = parking_checks_visible(principal).filter(source=source, source_id=source_id).first()
+    if check is not None:
+        return check
+    if source == "event":
+        try:
+            event_id = uuid.UUID(source_id)
+        except ValueError:
+            raise not_found() from None
+        scope = operator_ids_for(principal)
+        events = MdsEvent.objects.filter(decision__isnull=False).select_related("bike")
+        if scope is not None:
+            events = events.filter(operator_id__in=scope)
+        event = events.filter(event_id=event_id).first()
+        if event is not None:
+            return _with_spots([check_from_event(event)])[0]
+    raise not_found()
