@@ -2,10 +2,12 @@
 
 Run several (`manage.py worker` in more than one process or host); each job claims
 its own rows, so no work is done twice. `--once` runs every job one time and exits.
+It runs below the web workers' CPU priority (`nuanxin.lib.priority`, env WORKER_NICE).
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 from typing import Any
@@ -16,6 +18,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from nuanxin.core.jobs import registered_jobs
+from nuanxin.lib.priority import worker_priority_lower
 
 
 class Command(BaseCommand):
@@ -38,7 +41,11 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         jobs = [job for job in registered_jobs() if not only or job.name in only]
         last_run: dict[str, float] = {}
-        self.stdout.write(f"worker: {len(jobs)} jobs: {', '.join(j.name for j in jobs)}")
+        # A one-off run (tests, cron) keeps the caller's priority: it cannot be raised back.
+        niceness = os.nice(0) if once else worker_priority_lower()
+        self.stdout.write(
+            f"worker: {len(jobs)} jobs: {', '.join(j.name for j in jobs)} (nice {niceness})"
+        )
         while not stopping:
             for job in jobs:
                 now_mono = time.monotonic()
