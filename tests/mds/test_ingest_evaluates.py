@@ -96,6 +96,25 @@ def test_a_bike_parked_badly_then_ridden_away_in_one_batch_gets_no_notice(
     assert Notice.objects.get(bike=bike).status == Notice.Status.OPEN
 
 
+def test_a_bike_parked_in_spot_before_the_job_runs_gets_no_notice_for_its_older_violation(
+    agency: Agency, spots: list
+) -> None:
+    """The in-spot decision is kept on its event, not a row: the bike's parking state then
+    names no decision (`INLINE_CHECK_REF`), so the queued outside decision is no longer the
+    bike's latest and the notice job opens nothing for it."""
+    bike = agency.register(1)[0]
+    ring = spots[0].polygon["coordinates"][0]
+    inside = {"lat": (ring[0][1] + ring[2][1]) / 2, "lng": (ring[0][0] + ring[2][0]) / 2}
+    outside = agency.event(bike, location={"lat": 33.872, "lng": 115.7502})
+    assert agency.post("/events", [outside]).json()["success"] == 1
+    assert PendingNotice.objects.count() == 1
+    fixed = agency.event(bike, location=inside, timestamp=outside["timestamp"] + 30_000)
+    assert agency.post("/events", [fixed]).json()["success"] == 1
+    assert BikeParking.objects.get(bike=bike).check_id_ref == INLINE_CHECK_REF
+    assert notices_open_queued() == 0
+    assert not Notice.objects.exists() and not PendingNotice.objects.exists()
+
+
 def test_a_failing_evaluation_rolls_back_alone_and_the_batch_stays_stored(
     agency: Agency, spots: list, caplog: Any
 ) -> None:
