@@ -55,15 +55,16 @@ def check_from_event(event: MdsEvent) -> ParkingCheck:
     return check
 
 
-def _with_spots(checks: list[ParkingCheck]) -> list[ParkingCheck]:
-    """Load the spots and versions the inline decisions name, in two queries."""
+def checks_explained(checks: list[ParkingCheck]) -> list[ParkingCheck]:
+    """Load the spot and spot version that `ParkingCheck.explanation()` names, for all the
+    checks in two queries (instead of two per check); returns the same list."""
     spots = Spot.objects.in_bulk({c.spot_id for c in checks if c.spot_id})
     versions = SpotVersion.objects.in_bulk({c.spot_version_id for c in checks if c.spot_version_id})
     for c in checks:
-        if c.spot_id in spots:
-            c.spot = spots[c.spot_id]
-        if c.spot_version_id in versions:
-            c.spot_version = versions[c.spot_version_id]
+        if c.spot_id and not ParkingCheck.spot.is_cached(c):
+            c.spot = spots.get(c.spot_id)
+        if c.spot_version_id and not ParkingCheck.spot_version.is_cached(c):
+            c.spot_version = versions.get(c.spot_version_id)
     return checks
 
 
@@ -89,7 +90,9 @@ def inline_decisions(
         base.filter(operator_id=op).order_by("-timestamp", "-pk")[:limit] for op in operator_ids
     ]
     newest = merge(*per_operator, key=lambda e: e.timestamp, reverse=True)
-    return _with_spots([check_from_event(e) for _, e in zip(range(limit), newest, strict=False)])
+    return checks_explained(
+        [check_from_event(e) for _, e in zip(range(limit), newest, strict=False)]
+    )
 
 
 def decisions_list(
@@ -134,5 +137,5 @@ def access_decision_by_source(principal: Any, source: str, source_id: str) -> Pa
             events = events.filter(operator_id__in=scope)
         event = events.filter(event_id=event_id).first()
         if event is not None:
-            return _with_spots([check_from_event(event)])[0]
+            return checks_explained([check_from_event(event)])[0]
     raise not_found()

@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nuanxin.audit.services import AuditItem, audit_record, audit_record_many
-from nuanxin.bikes.models import Spot, SpotVersion
 from nuanxin.compliance.config import loop_config
 from nuanxin.compliance.hooks import MovedObservation
 from nuanxin.compliance.models import BikeParking, ParkingCheck, Verdict
+from nuanxin.compliance.selectors import checks_explained
 from nuanxin.compliance.writes import Decision
 from nuanxin.core.errors import Conflict, DomainError
 from nuanxin.mds.fastdb import bulk_insert, ids_reserve, select_in
@@ -146,21 +146,9 @@ def _notices_insert(
             actor_label=SYSTEM,
         )
         hooked = [n for n in notices if n.operator.webhook_url]
-        _checks_explained([n.check_ref for n in hooked])
+        checks_explained([n.check_ref for n in hooked])
         webhooks_enqueue_many(notices=hooked, event="notice.opened")
     return notices
-
-
-def _checks_explained(checks: list[ParkingCheck]) -> None:
-    """Load the spot and spot version that `ParkingCheck.explanation()` names, for all the
-    checks in two queries (instead of two per check)."""
-    spots = Spot.objects.in_bulk({c.spot_id for c in checks if c.spot_id})
-    versions = SpotVersion.objects.in_bulk({c.spot_version_id for c in checks if c.spot_version_id})
-    for c in checks:
-        if c.spot_id and not ParkingCheck.spot.is_cached(c):
-            c.spot = spots.get(c.spot_id)
-        if c.spot_version_id and not ParkingCheck.spot_version.is_cached(c):
-            c.spot_version = versions.get(c.spot_version_id)
 
 
 def dispatch_pool_for(checks: Sequence[CheckLike], *, at: datetime) -> DispatchPool:
