@@ -88,7 +88,9 @@ def _make_adapters() -> dict[str, Callable[[Any], Any]]:
                 None if v is None else (v.hex if isinstance(v, uuid.UUID) else v.replace("-", ""))
             ),
             "datetime": dt,
-            "json": lambda v: v if isinstance(v, RawJson) else json_text(v),
+            # Exact str: sqlite3 binds it directly, where a RawJson (a str subclass) goes
+            # through the adapter lookup and a copy, inside the write lock.
+            "json": lambda v: str(v) if isinstance(v, RawJson) else json_text(v),
         }
 
     return {
@@ -253,14 +255,17 @@ def ids_reserve(model: type[models.Model], count: int) -> list[int]:
 
 
 _IN_IDS = " IN ({ids})"
+_IN_JSON = " IN (SELECT value FROM json_each(%s))"
+_JSON_SCALARS = (int, str)  # what json_each gives back as the same SQLite value
 
 
 def select_in(
     sql: str, values: Sequence[Any], *, params: Sequence[Any] = (), chunk: int = 900
 ) -> list[tuple]:
-    """Run `sql`, whose `{ids}` stands for an IN list, over `values` in chunks; `params` fill
-    the `%s` placeholders before it. All rows back. On PostgreSQL `x IN ({ids})` runs once,
-    as `x = ANY(%s)` with the values as one array."""
+    """Run `sql`, whose `{ids}` stands for an IN list, over `values`; `params` fill the `%s`
+    placeholders before it. All rows back. `x IN ({ids})` runs once: on PostgreSQL as
+    `x = ANY(%s)` with the values as one array, on SQLite over `json_each` of them as one
+    JSON array (ints and strs; other values go in chunks of `chunk` placeholders)."""
     if not values:
         return []
     if connection.vendor == "postgresql" and _IN_IDS in sql:
@@ -268,6 +273,14 @@ def select_in(
         # the server plans it once.
         with connection.wrap_database_errors, _server_cursor() as cursor:
             cursor.execute(sql.replace(_IN_IDS, " = ANY(%s)"), [*params, list(values)])
+            return cursor.fetchall()
+    if _IN_IDS in sql and all(type(v) in _JSON_SCALARS for v in values):
+        # One statement with the values as one JSON array parameter: its text is the same
+        # for every batch, so sqlite3's statement cache prepares it once, where an IN list
+        # of placeholders was a new statement for each length, parsed and prepared (and
+        # scanned by Django's placeholder regex) on every call, inside the write lock.
+        with connection.cursor() as cursor:
+            cursor.execute(sql.replace(_IN_IDS, _IN_JSON), [*params, json_text(list(values))])
             return cursor.fetchall()
     out: list[tuple] = []
     for start in range(0, len(values), chunk):
