@@ -129,6 +129,12 @@ class SpotIndex:
                 self.beacon_to_spot[str(b)] = i
         self._build_grid()
 
+    @cached_property
+    def capacity_by_spot(self) -> dict[int, tuple[int, int]]:
+        """spot id → (version id, capacity) of the spot snapshots: every ingest batch's
+        overflow refresh asks it for hundreds of spots."""
+        return {s.spot_id: (s.version_id, s.capacity) for s in self.spots}
+
     def _build_grid(self) -> None:
         n = len(self.spots)
         if n == 0:

@@ -293,11 +293,7 @@ def overflow_refresh(
     now = now or timezone.now()
     counts = spot_counts(spot_ids=spot_ids)
     index = index_for(now, stamp=stamp)[0].index
-    capacity = {
-        snap.spot_id: (snap.version_id, snap.capacity)
-        for snap in index.spots
-        if snap.spot_id in spot_ids
-    }
+    capacity = index.capacity_by_spot
     over = {
         spot_id for spot_id, n in counts.items() if spot_id in capacity and n > capacity[spot_id][1]
     }
