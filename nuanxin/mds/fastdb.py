@@ -256,7 +256,7 @@ def ids_reserve(model: type[models.Model], count: int) -> list[int]:
 
 _IN_IDS = " IN ({ids})"
 _IN_JSON = " IN (SELECT value FROM json_each(%s))"
-_JSON_SCALARS = (int, str)  # what json_each gives back as the same SQLite value
+_JSON_SCALARS = frozenset((int, str))  # what json_each gives back as the same SQLite value
 
 
 def select_in(
@@ -274,7 +274,7 @@ def select_in(
         with connection.wrap_database_errors, _server_cursor() as cursor:
             cursor.execute(sql.replace(_IN_IDS, " = ANY(%s)"), [*params, list(values)])
             return cursor.fetchall()
-    if _IN_IDS in sql and all(type(v) in _JSON_SCALARS for v in values):
+    if _IN_IDS in sql and set(map(type, values)) <= _JSON_SCALARS:
         # One statement with the values as one JSON array parameter: its text is the same
         # for every batch, so sqlite3's statement cache prepares it once, where an IN list
         # of placeholders was a new statement for each length, parsed and prepared (and

@@ -141,6 +141,77 @@ def test_commits_checkpoint_passively_after_leaving_the_writer_queue(
     handler.close_all()
 
 
+def test_web_commits_leave_checkpoints_to_the_worker_while_its_mark_is_fresh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`checkpoint_now` (the worker's job) copies the WAL back and leaves the mark; a commit
+    elsewhere then skips its own checkpoint, and takes it up again once the mark is stale
+    (the worker stopped)."""
+    monkeypatch.setenv("SQLITE_CHECKPOINT_INTERVAL_MS", "0")
+    path = tmp_path / "db.sqlite3"
+    settings = {
+        "ENGINE": "nuanxin.core.sqlite_writer",
+        "NAME": str(path),
+        "OPTIONS": {
+            "timeout": 5,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0;",
+        },
+    }
+    handler = ConnectionHandler(
+        {"default": dict(settings), "web": dict(settings), "worker": dict(settings)}
+    )
+    web, worker = handler["web"], handler["worker"]
+    mark = Path(f"{path}.checkpointed")
+
+    _begin(worker)
+    with worker.cursor() as c:
+        c.execute("CREATE TABLE t (n INTEGER)")
+    _end(worker, commit=True)
+    assert worker.checkpoint_now() is True and mark.exists()
+
+    _begin(web)
+    with web.cursor() as c:
+        c.execute("INSERT INTO t VALUES (1)")
+    _end(web, commit=True)
+    assert _in_database_file(path, "SELECT n FROM t") == []  # left to the worker
+    assert worker.checkpoint_now() is True
+    assert _in_database_file(path, "SELECT n FROM t") == [(1,)]
+
+    stale = time.time() - 60
+    os.utime(mark, (stale, stale))
+    _begin(web)
+    with web.cursor() as c:
+        c.execute("INSERT INTO t VALUES (2)")
+    _end(web, commit=True)
+    assert _in_database_file(path, "SELECT n FROM t ORDER BY n") == [(1,), (2,)]
+
+    _begin(worker)
+    assert worker.checkpoint_now() is False  # never inside a transaction
+    _end(worker, commit=False)
+    handler.close_all()
+
+
+def test_the_worker_job_checkpoints_the_database(tmp_path: Path) -> None:
+    """`manage.py worker --once --only core.sqlite_checkpoint` on a database file leaves the
+    mark (the job is registered by the core app)."""
+    import subprocess
+
+    env = {**os.environ, "NUANXIN_VAR_DIR": str(tmp_path), "SECRET_KEY": "test-checkpoint"}
+    for name in ("NUANXIN_TESTING", "DATABASE_URL"):
+        env.pop(name, None)
+    root = Path(__file__).resolve().parents[2]
+    subprocess.run(
+        [sys.executable, "manage.py", "worker", "--once", "--only", "core.sqlite_checkpoint"],
+        cwd=root,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    assert (tmp_path / "nuanxin.sqlite3.checkpointed").exists()
+
+
 def test_none_bool_and_raw_json_bind_as_before_through_registered_adapters(
     tmp_path: Path,
 ) -> None:
