@@ -103,22 +103,27 @@ def _in_database_file(path: Path, sql: str) -> list[tuple]:
         conn.close()
 
 
-def test_commits_checkpoint_passively_after_leaving_the_writer_queue(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("SQLITE_CHECKPOINT_INTERVAL_MS", "0")
-    path = tmp_path / "db.sqlite3"
+def _handler_without_autocheckpoint(path: Path, *aliases: str) -> ConnectionHandler:
+    """Connections to `path` with SQLite's own checkpoint off: only the backend's passive
+    ones (or `checkpoint_now`) can copy pages back into the database file."""
     settings = {
         "ENGINE": "nuanxin.core.sqlite_writer",
         "NAME": str(path),
-        # SQLite's own checkpoint off: only the backend's passive one can copy pages back.
         "OPTIONS": {
             "timeout": 5,
             "transaction_mode": "IMMEDIATE",
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0;",
         },
     }
-    handler = ConnectionHandler({"default": dict(settings), "a": dict(settings)})
+    return ConnectionHandler({alias: dict(settings) for alias in ("default", *aliases)})
+
+
+def test_commits_checkpoint_passively_after_leaving_the_writer_queue(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SQLITE_CHECKPOINT_INTERVAL_MS", "0")
+    path = tmp_path / "db.sqlite3"
+    handler = _handler_without_autocheckpoint(path, "a")
     a = handler["a"]
     _begin(a)
     with a.cursor() as c:
@@ -149,18 +154,7 @@ def test_web_commits_leave_checkpoints_to_the_worker_while_its_mark_is_fresh(
     (the worker stopped)."""
     monkeypatch.setenv("SQLITE_CHECKPOINT_INTERVAL_MS", "0")
     path = tmp_path / "db.sqlite3"
-    settings = {
-        "ENGINE": "nuanxin.core.sqlite_writer",
-        "NAME": str(path),
-        "OPTIONS": {
-            "timeout": 5,
-            "transaction_mode": "IMMEDIATE",
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0;",
-        },
-    }
-    handler = ConnectionHandler(
-        {"default": dict(settings), "web": dict(settings), "worker": dict(settings)}
-    )
+    handler = _handler_without_autocheckpoint(path, "web", "worker")
     web, worker = handler["web"], handler["worker"]
     mark = Path(f"{path}.checkpointed")
 
