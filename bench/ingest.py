@@ -77,7 +77,10 @@ def seeded(env: dict[str, str], scale: float, cache: Path | None) -> dict:
     var = Path(env["NUANXIN_VAR_DIR"])
     if cache is not None and (cache / "data.json").exists():
         shutil.copytree(cache / "var", var, dirs_exist_ok=True)
-        run([sys.executable, "manage.py", "migrate", "--check", "-v0"], env)
+        try:
+            run([sys.executable, "manage.py", "migrate", "--check", "-v0"], env)
+        except subprocess.CalledProcessError:
+            sys.exit(f"--seed-cache {cache}: seeded before a migration; delete it and run again")
         return json.loads((cache / "data.json").read_text())
     data = setup(env, scale)
     if cache is not None:
@@ -383,6 +386,10 @@ def main() -> None:
         help="SQLite: keep the seeded database in DIR and start later runs from a copy of it",
     )
     args = parser.parse_args()
+    phases = [p.strip() for p in args.phases.split(",")]
+    unknown = set(phases) - {"evaluated", "stored only"}
+    if unknown:
+        parser.error(f"--phases: unknown {', '.join(sorted(unknown))} (evaluated, stored only)")
 
     var = Path(tempfile.mkdtemp(prefix="nx-bench-ingest-"))
     env = {
@@ -411,7 +418,6 @@ def main() -> None:
         batches = make_batches(data, args.batches, args.size, seed=1, bad_share=args.bad_share)
         total = args.batches * args.size
         results: dict[str, float] = {}
-        phases = [p.strip() for p in args.phases.split(",")]
         for phase, evaluate in (("evaluated", "1"), ("stored only", "0")):
             if phase not in phases:
                 continue

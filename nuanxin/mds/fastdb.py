@@ -274,7 +274,7 @@ def select_in(
         with connection.wrap_database_errors, _server_cursor() as cursor:
             cursor.execute(sql.replace(_IN_IDS, " = ANY(%s)"), [*params, list(values)])
             return cursor.fetchall()
-    if _IN_IDS in sql and set(map(type, values)) <= _JSON_SCALARS:
+    if connection.vendor == "sqlite" and _IN_IDS in sql and set(map(type, values)) <= _JSON_SCALARS:
         # One statement with the values as one JSON array parameter: its text is the same
         # for every batch, so sqlite3's statement cache prepares it once, where an IN list
         # of placeholders was a new statement for each length, parsed and prepared (and
