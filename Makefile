@@ -1,5 +1,10 @@
 # The two commands: `make demo` and `make test`. Everything else is a helper.
 export UV_PYTHON_DOWNLOADS := never
+# The interpreter the virtualenv is built on (why: scripts/python-select.sh).
+PYTHON_311 := $(shell bash scripts/python-select.sh)
+ifneq ($(PYTHON_311),)
+export UV_PYTHON := $(PYTHON_311)
+endif
 PORT ?= 8000
 UV := uv run --locked
 
