@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from nuanxin.mds.ingest.events import event_checked
+from nuanxin.mds.ingest.common import BodyItems
+from nuanxin.mds.ingest.events import event_checked, events_ingest
 from nuanxin.mds.ingest.telemetry import telemetry_checked
 from nuanxin.mds.models import MdsEvent, Telemetry
 from nuanxin.mds.validate import ItemError
@@ -158,6 +159,52 @@ def test_a_batch_the_fast_path_decodes_still_gets_each_items_own_error(
     ]
     stored = MdsEvent.objects.get(event_id=shouted["event_id"].lower())
     assert stored.payload == {} and stored.trip_ids == shouted["trip_ids"]
+
+
+def test_a_batch_the_fast_path_takes_whole_is_decoded_once(agency: Agency) -> None:
+    """Given the body alone (as the Agency view gives it), a batch that fails nothing is not
+    decoded into dicts as well: the compiled decode is the only one."""
+    bikes = agency.register(2)
+    items = [agency.event(bike) for bike in bikes]
+
+    result = events_ingest(operator=agency.operator, body=json.dumps(items).encode())
+
+    assert result.success == 2 and result.failures == []
+    assert isinstance(result.items, BodyItems) and not result.items.decoded
+    assert MdsEvent.objects.filter(event_id__in=[i["event_id"] for i in items]).count() == 2
+
+
+def test_items_the_fast_path_took_and_later_steps_refused_are_reported_as_sent(
+    agency: Agency, other_agency: Agency
+) -> None:
+    """Refusals after parsing (outside the city, unregistered, another operator's bike, an
+    id another operator stored) quote each item exactly as it was sent, in batch order,
+    although the fast path never built their dicts."""
+    mine = agency.register(2)
+    theirs = other_agency.register(1)[0]
+    taken = other_agency.event(theirs)
+    assert other_agency.post("/events", [taken]).status_code == 201
+    items = [
+        agency.event(mine[0]),
+        agency.event(mine[1], location={"lat": 31.23, "lng": 121.47}),  # Shanghai
+        agency.event(mine[1], device_id=str(uuid.uuid4())),  # unregistered
+        agency.event(theirs),
+        agency.event(mine[1], event_id=taken["event_id"]),
+        agency.event(mine[1], timestamp=now_ms() + 3_600_000),  # left to the item checks
+    ]
+    assert events_decode(json.dumps(items).encode()) is not None
+
+    body = agency.post("/events", items).json()
+
+    assert body["success"] == 1 and body["total"] == 6
+    assert [f["item"] for f in body["failures"]] == items[1:]
+    assert [f["error_details"] for f in body["failures"]] == [
+        ["location: outside the city boundary"],
+        ["device_id"],
+        ["device_id: registered to another provider"],
+        ["event_id"],
+        ["timestamp"],
+    ]
 
 
 def test_extras_are_kept_when_the_item_checks_ran(agency: Agency) -> None:

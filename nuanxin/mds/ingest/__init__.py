@@ -11,6 +11,7 @@ from nuanxin.mds.ingest.common import (
     BulkResult,
     CityBoundary,
     batch_check,
+    body_parse,
     devices_resolve,
     evaluation_enabled,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "BulkResult",
     "CityBoundary",
     "batch_check",
+    "body_parse",
     "devices_resolve",
     "evaluation_enabled",
     "events_ingest",

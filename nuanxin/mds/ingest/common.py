@@ -81,6 +81,12 @@ class BulkResult:
     stored: int = 0
     items: list[Any] | None = None  # newly stored (success also counts idempotent repeats)
 
+    def fail_at(self, index: int, exc: v.ItemError) -> None:
+        """`add_failure` for the request's item at `index` (of `items`, which a `BodyItems`
+        decodes only now: a batch that fails nothing is never decoded into dicts)."""
+        assert self.items is not None
+        self.add_failure(self.items[index], exc)
+
     def add_failure(self, item: Any, exc: v.ItemError) -> None:
         self.failures.append(
             {
@@ -138,8 +144,65 @@ def extras_json(item: dict, known: frozenset[str]) -> RawJson:
     return RawJson(json_text(more) if more else "{}")
 
 
+MAX_BODY_BYTES = 16 * 1024 * 1024
+
+
+def body_parse(body: bytes) -> Any:
+    """The request body as JSON, or BatchRefused (413 too large, 400 malformed)."""
+    if len(body) > MAX_BODY_BYTES:
+        raise BatchRefused(413, "bad_param", _("请求体过大。"), ["body: too large"])
+    try:
+        return orjson.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BatchRefused(
+            400,
+            "bad_param",
+            _("请求体不是合法的 JSON：%(e)s") % {"e": exc},
+            ["body: malformed JSON"],
+        ) from None
+
+
+class BodyItems(Sequence[Any]):
+    """A request's items as dicts, decoded from the body on first use. The compiled fast
+    path (`validate_fast`) decodes a well-formed batch into its own typed form; the dicts are
+    needed only to report an item's failure or to keep fields beyond the columns, so a batch
+    that needs neither is not decoded a second time (≈ 4 % of an events batch's CPU)."""
+
+    __slots__ = ("_body", "_count", "_items")
+
+    def __init__(self, body: bytes, count: int) -> None:
+        self._body = body
+        self._count = count
+        self._items: list[Any] | None = None
+
+    def __len__(self) -> int:
+        return self._count
+
+    @property
+    def decoded(self) -> bool:
+        """Whether anything asked for an item, so that the body was decoded into dicts."""
+        return self._items is not None
+
+    def __getitem__(self, index: Any) -> Any:
+        if self._items is None:
+            self._items = body_parse(self._body)
+        return self._items[index]
+
+
+def body_items(items: Any, body: bytes | None, decoded: list[Any] | None) -> Any:
+    """The batch's items: `items` when the caller parsed them, else from `body`, lazily
+    (`BodyItems`) when the fast path decoded it whole (`decoded`)."""
+    if items is not None:
+        return items
+    if body is None:
+        raise TypeError("items or body is required")
+    if decoded is not None and len(body) <= MAX_BODY_BYTES:
+        return BodyItems(body, len(decoded))
+    return body_parse(body)
+
+
 def items_parse(
-    items: list[Any],
+    items: Sequence[Any],
     result: BulkResult,
     *,
     decoded: list[Any] | None,
@@ -150,14 +213,18 @@ def items_parse(
     """Parse each item: from its compiled form in `decoded` (`validate_fast`) when `fast`
     vouches for it, else by `checked` (the item checks, which raise ItemError); an id (the
     first value) repeated within the batch is refused. Returns (index, item, values) for
-    the accepted items and the indexes the fast path took."""
+    the accepted items and the indexes the fast path took. The item of a fast-path row is
+    None (`items` may not be decoded into dicts: see `BodyItems`); `result.fail_at(index)`
+    reports a failure of any row."""
     parsed: list[tuple[int, Any, tuple]] = []
     taken_fast: set[int] = set()
     seen: set[Any] = set()
-    for index, item in enumerate(items):
+    for index in range(len(items)):
+        item = None
         try:
             values = fast(decoded[index]) if decoded is not None else None
             if values is None:
+                item = items[index]
                 values = checked(item)
             else:
                 taken_fast.add(index)
@@ -165,14 +232,14 @@ def items_parse(
                 raise duplicate_error(key)
             seen.add(values[0])
         except v.ItemError as exc:
-            result.add_failure(item, exc)
+            result.fail_at(index, exc)
             continue
         parsed.append((index, item, values))
     return parsed, taken_fast
 
 
-def batch_check(items: Any) -> list[Any]:
-    if not isinstance(items, list):
+def batch_check(items: Any) -> Sequence[Any]:
+    if not isinstance(items, list | BodyItems):
         raise BatchRefused(
             400, "bad_param", _("请求体必须是 JSON 数组。"), ["body: expected an array"]
         )
@@ -251,13 +318,13 @@ def latest_allowed_ms() -> int:
     return now_ms() + bike_policy().clock_skew_tolerance_seconds * 1000
 
 
-def unregistered_error(item: Any) -> v.ItemError:
+def unregistered_error() -> v.ItemError:
     return v.ItemError(
         "unregistered", _("该 device_id 未登记。请先通过 POST /vehicles 登记。"), ["device_id"]
     )
 
 
-def not_yours_error(item: Any) -> v.ItemError:
+def not_yours_error() -> v.ItemError:
     return v.ItemError(
         "unregistered",
         _("该 device_id 不属于本企业，只能上报本企业登记的车辆。"),
@@ -302,9 +369,9 @@ def split_known(
         bike = devices.get(uuid_key(device_of(p)))
         if bike is None:
             unregistered[device_of(p)] += 1
-            result.add_failure(item, unregistered_error(item))
+            result.fail_at(index, unregistered_error())
         elif bike[1] != operator.pk:
-            result.add_failure(item, not_yours_error(item))
+            result.fail_at(index, not_yours_error())
         else:
             known.append((index, item, p, bike))
     return known, unregistered
@@ -344,7 +411,7 @@ def already_stored(
     item_id: uuid.UUID | str,
     *,
     key: str,
-    item: Any,
+    index: int,
     operator: Operator,
     result: BulkResult,
 ) -> bool:
@@ -357,7 +424,7 @@ def already_stored(
     if owner == operator.pk:
         result.success += 1
     else:
-        result.add_failure(item, foreign_id_error(key))
+        result.fail_at(index, foreign_id_error(key))
     return True
 
 

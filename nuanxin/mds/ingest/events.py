@@ -27,6 +27,7 @@ from nuanxin.mds.ingest.common import (
     already_stored,
     batch_audit,
     batch_check,
+    body_items,
     call_hooks,
     evaluation_enabled,
     existing_ids,
@@ -72,11 +73,16 @@ DECISION_COLUMN = EVENT_COLUMNS.index("decision")
 
 
 def events_ingest(
-    *, operator: Operator, items: Any, evaluate: bool | None = None, body: bytes | None = None
+    *,
+    operator: Operator,
+    items: Any = None,
+    evaluate: bool | None = None,
+    body: bytes | None = None,
 ) -> BulkResult:
     """`items`: the parsed request body; `body`: its bytes, when the caller has them (the
     Agency API): a well-formed batch is then checked by the compiled fast path
-    (`validate_fast`), any other item by the item checks, with the same outcome."""
+    (`validate_fast`), any other item by the item checks, with the same outcome. Given
+    `body` alone, the items are decoded from it only as far as needed (`BodyItems`)."""
     return ingest_passes(partial(_events_ingest, operator, items, evaluate, body))
 
 
@@ -89,7 +95,8 @@ def _events_ingest(
     look_for_stored: bool,
 ) -> BulkResult:
     """One pass over the batch (see `ingest_passes` for `look_for_stored`)."""
-    items = batch_check(items)
+    decoded = events_decode(body) if body is not None else None
+    items = batch_check(body_items(items, body, decoded))
     operator_prepare(operator)
     if evaluate is None:
         evaluate = evaluation_enabled()
@@ -99,7 +106,7 @@ def _events_ingest(
     parsed, plain_items = items_parse(
         items,
         result,
-        decoded=events_decode(body) if body is not None else None,
+        decoded=decoded,
         fast=lambda event: event_parsed(event, provider_id=provider_id, max_ms=max_ms),
         checked=lambda item: event_checked(item, operator, max_ms),
         key="event_id",
@@ -110,7 +117,7 @@ def _events_ingest(
     kept = []
     for i, row in enumerate(parsed):
         if i in outside:
-            result.add_failure(row[1], outside_error("location"))
+            result.fail_at(row[0], outside_error("location"))
         else:
             kept.append(row)
 
@@ -133,7 +140,7 @@ def _events_ingest(
     op_pk = operator.pk
     for index, item, p, bike in known:
         if already_stored(
-            existing, p[0], key="event_id", item=item, operator=operator, result=result
+            existing, p[0], key="event_id", index=index, operator=operator, result=result
         ):
             continue
         (

@@ -25,6 +25,7 @@ from nuanxin.mds.ingest.common import (
     already_stored,
     batch_audit,
     batch_check,
+    body_items,
     call_hooks,
     duplicate_error,
     evaluation_enabled,
@@ -46,11 +47,16 @@ from nuanxin.mds.validate_fast import telemetry_decode, telemetry_parsed
 
 
 def telemetry_ingest(
-    *, operator: Operator, items: Any, evaluate: bool | None = None, body: bytes | None = None
+    *,
+    operator: Operator,
+    items: Any = None,
+    evaluate: bool | None = None,
+    body: bytes | None = None,
 ) -> BulkResult:
     """`items`: the parsed request body; `body`: its bytes, when the caller has them (the
     Agency API): a well-formed batch is then checked by the compiled fast path
-    (`validate_fast`), any other item by the item checks, with the same outcome."""
+    (`validate_fast`), any other item by the item checks, with the same outcome. Given
+    `body` alone, the items are decoded from it only as far as needed (`BodyItems`)."""
     return ingest_passes(partial(_telemetry_ingest, operator, items, evaluate, body))
 
 
@@ -63,7 +69,8 @@ def _telemetry_ingest(
     look_for_stored: bool,
 ) -> BulkResult:
     """One pass over the batch (see `ingest_passes` for `look_for_stored`)."""
-    items = batch_check(items)
+    decoded = telemetry_decode(body) if body is not None else None
+    items = batch_check(body_items(items, body, decoded))
     operator_prepare(operator)
     if evaluate is None:
         evaluate = evaluation_enabled()
@@ -73,7 +80,7 @@ def _telemetry_ingest(
     parsed, taken_fast = items_parse(
         items,
         result,
-        decoded=telemetry_decode(body) if body is not None else None,
+        decoded=decoded,
         fast=lambda point: telemetry_parsed(point, provider_id=provider_id, max_ms=max_ms),
         checked=lambda item: telemetry_checked(item, operator, max_ms),
         key="telemetry_id",
@@ -86,7 +93,7 @@ def _telemetry_ingest(
         if ok:
             kept.append(row)
         else:
-            result.add_failure(row[1], outside_error("location"))
+            result.fail_at(row[0], outside_error("location"))
     known, unregistered = split_known(
         operator=operator, parsed=kept, result=result, device_of=lambda p: p[1]
     )
@@ -99,9 +106,9 @@ def _telemetry_ingest(
     rows: list[tuple] = []
     latest: dict[int, tuple] = {}
     parked: list[hooks.ParkedObservation] = []
-    for index, item, p, bike in known:
+    for index, _item, p, bike in known:
         if already_stored(
-            existing, p[0], key="telemetry_id", item=item, operator=operator, result=result
+            existing, p[0], key="telemetry_id", index=index, operator=operator, result=result
         ):
             continue
         tid, _dev, at, lat, lng, acc, speed, battery, trip_ids, journey, beacons = p
@@ -121,7 +128,7 @@ def _telemetry_ingest(
                 journey,
                 beacons,
                 received,
-                NO_EXTRAS if index in plain_items else extras_json(item, v.TELEMETRY_KEYS),
+                NO_EXTRAS if index in plain_items else extras_json(items[index], v.TELEMETRY_KEYS),
             )
         )
         best = latest.get(bike_id)
@@ -249,15 +256,15 @@ def trips_ingest(*, operator: Operator, items: Any) -> BulkResult:
         if inside[k] or inside[n + k]:  # a trip may start or end beyond the line, not both
             kept.append(row)
         else:
-            result.add_failure(row[1], outside_error("start_location"))
+            result.fail_at(row[0], outside_error("start_location"))
     known, unregistered = split_known(
         operator=operator, parsed=kept, result=result, device_of=lambda p: p[1]
     )
     existing = existing_ids(Trip, "trip_id", [p[0] for _i, _it, p, _b in known])
     rows = []
-    for _index, item, p, bike in known:
+    for index, item, p, bike in known:
         if already_stored(
-            existing, p[0], key="trip_id", item=item, operator=operator, result=result
+            existing, p[0], key="trip_id", index=index, operator=operator, result=result
         ):
             continue
         rows.append((p[0], operator.pk, bike[0], *p[2:], datetime.now(UTC), item))
