@@ -291,6 +291,14 @@ def select_in(
     return out
 
 
+def datetime_select(column: str) -> str:
+    """`column` (a DateTimeField) in a raw SELECT, read back in the form the "datetime"
+    `adapter` writes, so that the two compare in Python: on SQLite its stored text (CAST
+    skips the backend's converter, which parses each value with a regex), on PostgreSQL
+    the aware datetime as is."""
+    return f"CAST({column} AS TEXT)" if connection.vendor == "sqlite" else column
+
+
 def as_aware(value: Any) -> Any:
     """A datetime read by raw SQL: SQLite gives naive UTC, PostgreSQL aware."""
     if isinstance(value, datetime) and value.tzinfo is None:

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
 
 from nuanxin.audit.models import AuditEvent
 from nuanxin.bikes.models import Bike, Operator, UnregisteredSighting
+from nuanxin.mds.ingest.events import advance_state_prepare
 from nuanxin.mds.models import MdsEvent, Telemetry, Trip
 from tests.mds.conftest import Agency, now_ms
 from tests.mds.schemas import assert_valid, mds_request_validator, mds_response_validator
@@ -90,6 +95,36 @@ def test_state_and_position_each_advance_on_their_own_time(agency: Agency) -> No
     bike.refresh_from_db()
     assert bike.vehicle_state == "available"  # newer than the state
     assert (bike.lat, bike.lng) == (33.862, 115.742)  # older than the telemetry position
+
+
+def test_one_bike_held_back_by_a_newer_position_leaves_the_others_of_its_batch_advancing(
+    agency: Agency,
+) -> None:
+    """The batch's state and position are written together for all bikes; one bike whose
+    position on record is newer (from telemetry) makes the batch write each part under its
+    own guard: that bike keeps its position but takes the state, the others take both."""
+    held, *others = agency.register(3)
+    t = now_ms() - 60_000
+    newer_position = agency.telemetry(
+        held, timestamp=t + 5_000, location={"lat": 33.869, "lng": 115.751}
+    )
+    response = agency.post("/telemetry", [newer_position])
+    assert response.status_code == 201, response.content
+    batch = [
+        agency.event(bike, timestamp=t, location={"lat": lat, "lng": 115.75})
+        for lat, bike in zip((33.87, 33.871, 33.872), [held, *others], strict=True)
+    ]
+    for item in batch:
+        item.update(vehicle_state="non_operational", event_types=["maintenance"])
+    assert agency.post("/events", batch).json()["success"] == 3
+
+    rows = {b.pk: b for b in Bike.objects.filter(pk__in=[held.pk, *(b.pk for b in others)])}
+    assert (rows[held.pk].lat, rows[held.pk].lng) == (33.869, 115.751)
+    assert [(rows[b.pk].lat, rows[b.pk].lng) for b in others] == [
+        (33.871, 115.75),
+        (33.872, 115.75),
+    ]
+    assert {b.vehicle_state for b in rows.values()} == {"non_operational"}
 
 
 def test_each_bad_item_gets_a_specific_mds_error_and_good_ones_still_land(
@@ -248,3 +283,28 @@ def test_a_changed_city_boundary_applies_to_the_next_batch(agency: Agency) -> No
 
     Bureau.objects.update(boundary=None)  # no boundary: nothing is outside
     assert agency.post("/events", [agency.event(bike, location=east)]).json()["success"] == 1
+
+
+def test_a_bike_that_moved_on_after_the_look_up_keeps_its_newer_position(
+    agency: Agency,
+) -> None:
+    """The state advance decides from the times it looked up before the transaction. When a
+    bike's position changed in between (another batch), the combined write misses that row
+    and each part runs again under its own guard: nothing newer is overwritten, and the
+    batch's other bikes still advance."""
+    moved_on, other = agency.register(2)
+    now = timezone.now()
+    Bike.objects.filter(pk=moved_on.pk).update(lat=33.869, lng=115.751, position_at=now)
+    at = now - timedelta(minutes=1)
+    looked_up_before = (None, None)  # what the batch saw: no state or position on record
+    latest = {
+        bike.pk: ("available", ["trip_end"], at, lat, 115.75, 2.0, None, *looked_up_before)
+        for bike, lat in ((moved_on, 33.87), (other, 33.871))
+    }
+    with transaction.atomic():
+        advance_state_prepare(latest).run()
+
+    moved_on.refresh_from_db()
+    other.refresh_from_db()
+    assert (moved_on.lat, moved_on.lng, moved_on.vehicle_state) == (33.869, 115.751, "available")
+    assert (other.lat, other.lng, other.vehicle_state) == (33.871, 115.75, "available")

@@ -26,9 +26,10 @@ pytestmark = [
 
 def _advance(bikes: list[Bike], at: Any) -> None:
     """One batch's state writes; `bikes` in the order the batch's events named them."""
-    latest = {b.pk: ("available", ["trip_end"], at, 33.87, 115.75, 1.0, None) for b in bikes}
-    for write in advance_state_prepare(latest):
-        write.run()
+    latest = {
+        b.pk: ("available", ["trip_end"], at, 33.87, 115.75, 1.0, None, None, None) for b in bikes
+    }
+    advance_state_prepare(latest).run()
 
 
 def test_two_batches_sharing_bikes_in_opposite_orders_both_commit(personas: Any) -> None:

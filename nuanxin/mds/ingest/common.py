@@ -35,7 +35,15 @@ from nuanxin.compliance import hooks
 from nuanxin.lib.env import envbool
 from nuanxin.lib.gcpause import collector_paused
 from nuanxin.mds import validate as v
-from nuanxin.mds.fastdb import RawJson, adapter, bulk_execute, json_text, select_in, uuid_key
+from nuanxin.mds.fastdb import (
+    RawJson,
+    adapter,
+    bulk_execute,
+    datetime_select,
+    json_text,
+    select_in,
+    uuid_key,
+)
 from nuanxin.orgs.models import Bureau
 
 if TYPE_CHECKING:
@@ -297,17 +305,22 @@ def select_by_uuid(sql: str, ids: Sequence[uuid.UUID | str]) -> list[tuple]:
     return [(r[0] if isinstance(r[0], str) else r[0].hex, *r[1:]) for r in rows]
 
 
-def devices_resolve(device_ids: Iterable[uuid.UUID | str]) -> dict[str, tuple[int, int, str]]:
-    """One query: device_id → (bike id, operator id, current vehicle_state), keyed by
-    `uuid_key(device_id)`."""
+# What `devices_resolve` gives per bike: (id, operator id, vehicle_state, state_at,
+# position_at), the times comparable with the "datetime" adapter's values (`datetime_select`).
+KnownBike = tuple[int, int, str, Any, Any]
+
+
+def devices_resolve(device_ids: Iterable[uuid.UUID | str]) -> dict[str, KnownBike]:
+    """One query: device_id → `KnownBike`, keyed by `uuid_key(device_id)`."""
     if not device_ids:
         return {}
     rows = select_by_uuid(
-        f"SELECT device_id, id, operator_id, vehicle_state FROM {Bike._meta.db_table} "
+        f"SELECT device_id, id, operator_id, vehicle_state, {datetime_select('state_at')}, "
+        f"{datetime_select('position_at')} FROM {Bike._meta.db_table} "
         "WHERE device_id IN ({ids})",
         list(device_ids),
     )
-    return {d: (pk, op, state) for d, pk, op, state in rows}
+    return {row[0]: row[1:] for row in rows}  # type: ignore[misc]
 
 
 def now_ms() -> int:
@@ -360,7 +373,7 @@ def split_known(
     parsed: list[tuple[int, Any, Any]],
     result: BulkResult,
     device_of: Any,
-) -> tuple[list[tuple[int, Any, Any, tuple[int, int, str]]], Counter]:
+) -> tuple[list[tuple[int, Any, Any, KnownBike]], Counter]:
     """Resolve device_ids: accept own bikes, refuse unregistered (counted) and others' bikes."""
     devices = devices_resolve({device_of(p) for _i, _item, p in parsed})
     known = []

@@ -3,6 +3,7 @@ bikes to the compliance engine (see common.py for the batch contract)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from operator import itemgetter
@@ -183,7 +184,7 @@ def _events_ingest(
         )
         best = latest.get(bike_id)
         if best is None or at > best[2]:
-            latest[bike_id] = (state, types, at, lat, lng, acc, battery)
+            latest[bike_id] = (state, types, at, lat, lng, acc, battery, bike[3], bike[4])
         if evaluate:
             n_parked = len(parked)
             event_observe(
@@ -200,12 +201,11 @@ def _events_ingest(
     # is still running) wait on each other's keys in the same order, never in a cycle.
     rows.sort(key=itemgetter(0))
     insert = Prepared(bulk_insert_sql(MdsEvent, EVENT_COLUMNS), rows)
-    state_writes = advance_state_prepare(latest)
+    state_advance = advance_state_prepare(latest)
     with transaction.atomic():
         if insert.run() != len(rows) and not look_for_stored:
             raise StoredBefore  # rolls back the insert, the only write so far
-        for write in state_writes:
-            write.run()
+        state_advance.run()
         unregistered_record(operator=operator, device_ids=dict(unregistered))
         batch_audit(operator, "mds.events_ingest", result)
         if judgement is not None or moved:
@@ -306,26 +306,75 @@ def event_observe(
         moved.append(hooks.MovedObservation(bike_id, operator_id, at, reason, event_id))
 
 
-def advance_state_prepare(latest: dict[int, tuple]) -> tuple[Prepared, Prepared]:
-    """The UPDATEs that move each bike to its newest state and position; each is guarded by
-    its own timestamp, so out-of-order input never rolls either back. (One combined UPDATE
-    with a CASE guard per column measured no faster, so the simpler pair stays.)"""
-    table = Bike._meta.db_table
-    state_params, pos_params = [], []
+STATE_UPDATE = (
+    f"UPDATE {Bike._meta.db_table} SET vehicle_state = %s, last_event_types = %s, "
+    "state_at = %s, battery_percent = COALESCE(%s, battery_percent) "
+    "WHERE id = %s AND (state_at IS NULL OR state_at < %s)"
+)
+# Both at once, for a bike whose state and position on record are both older than its
+# newest event (the common case): one row rewrite instead of two.
+STATE_AND_POSITION_UPDATE = (
+    f"UPDATE {Bike._meta.db_table} SET vehicle_state = %s, last_event_types = %s, "
+    "state_at = %s, battery_percent = COALESCE(%s, battery_percent), "
+    "lat = %s, lng = %s, accuracy_m = %s, position_at = %s "
+    "WHERE id = %s AND (state_at IS NULL OR state_at < %s) "
+    "AND (position_at IS NULL OR position_at < %s)"
+)
+
+
+@dataclass(slots=True)
+class StateAdvance:
+    """The UPDATEs that move each bike to its newest state and position, each guarded by
+    its own timestamp, so that out-of-order input never rolls either back."""
+
+    both: Prepared  # STATE_AND_POSITION_UPDATE: both on record were older when looked up
+    states: Prepared  # STATE_UPDATE, for the other bikes
+    positions: Prepared  # POSITION_UPDATE, for the other bikes with a position
+    both_split: tuple[list[list], list[list]]  # `both`'s rows as (states, positions)
+
+    def run(self) -> None:
+        if self.both.run() != len(self.both.params):
+            # A bike of `both` moved on between the look-up and this transaction (another
+            # batch): each part again under its own guard. The rows `both` did change are
+            # left alone by those guards (no longer older).
+            Prepared(STATE_UPDATE, self.both_split[0]).run()
+            Prepared(POSITION_UPDATE, self.both_split[1]).run()
+        self.states.run()
+        self.positions.run()
+
+
+def advance_state_prepare(latest: dict[int, tuple]) -> StateAdvance:
+    """The state advance of a batch (`StateAdvance`), adapted before the transaction.
+    `latest`: each bike's newest event of the batch and its state_at / position_at on record
+    (from `devices_resolve`, before the transaction). A bike whose state and position on
+    record are both older gets one UPDATE of both (one row rewrite, not two); any other
+    gets each part under its own guard. (One statement with a CASE guard per column measured
+    no faster than two.)"""
+    both: list[list] = []
+    states: list[list] = []
+    positions: list[list] = []
+    both_states: list[list] = []
+    both_positions: list[list] = []
     to_ts, to_json = adapter("datetime"), adapter("json")
     # In bike id order: two batches touching the same bikes lock their rows in the same
     # order, so on PostgreSQL they queue instead of deadlocking.
-    for bike_id, (state, types, at, lat, lng, acc, battery) in sorted(latest.items()):
+    for bike_id, (state, types, at, lat, lng, acc, battery, state_at, position_at) in sorted(
+        latest.items()
+    ):
         ts = to_ts(at)
-        state_params.append([state, to_json(types_json(types)), ts, battery, bike_id, ts])
-        if lat is not None:
-            pos_params.append([lat, lng, acc, ts, bike_id, ts])
-    return (
-        Prepared(
-            f"UPDATE {table} SET vehicle_state = %s, last_event_types = %s, state_at = %s, "
-            "battery_percent = COALESCE(%s, battery_percent) "
-            "WHERE id = %s AND (state_at IS NULL OR state_at < %s)",
-            state_params,
-        ),
-        Prepared(POSITION_UPDATE, pos_params),
+        state_row = [state, to_json(types_json(types)), ts, battery, bike_id, ts]
+        if lat is None:
+            states.append(state_row)
+        elif (state_at is None or state_at < ts) and (position_at is None or position_at < ts):
+            both.append([*state_row[:4], lat, lng, acc, ts, bike_id, ts, ts])
+            both_states.append(state_row)
+            both_positions.append([lat, lng, acc, ts, bike_id, ts])
+        else:
+            states.append(state_row)
+            positions.append([lat, lng, acc, ts, bike_id, ts])
+    return StateAdvance(
+        Prepared(STATE_AND_POSITION_UPDATE, both),
+        Prepared(STATE_UPDATE, states),
+        Prepared(POSITION_UPDATE, positions),
+        (both_states, both_positions),
     )

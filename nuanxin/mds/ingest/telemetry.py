@@ -112,7 +112,7 @@ def _telemetry_ingest(
         ):
             continue
         tid, _dev, at, lat, lng, acc, speed, battery, trip_ids, journey, beacons = p
-        bike_id, _op, state = bike
+        bike_id, _op, state, _state_at, _position_at = bike
         rows.append(
             (
                 tid,
