@@ -33,7 +33,9 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from http.client import HTTPConnection
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 from percentiles import percentile  # bench/percentiles.py (scripts run from bench/)
@@ -134,31 +136,43 @@ def make_batches(
 
 
 def drive_http(base: str, batches: list[tuple[str, bytes]], clients: int) -> tuple[float, int]:
+    """POST the batches from `clients` threads; (seconds, events accepted). The client is
+    the standard library's http.client, one connection per thread (gunicorn's sync workers
+    close it after each response; it reconnects): it shares this machine's two cores with
+    the server, and httpx took 8-11 µs of CPU per event of the 1,000-event bodies, where
+    this takes about a fifth of that (session 9)."""
     queue = list(enumerate(batches))
     lock = threading.Lock()
     accepted = [0]
     errors: list[str] = []
+    address = urlsplit(base)
 
     def worker() -> None:
-        with httpx.Client(timeout=120) as http:
+        http = HTTPConnection(address.hostname or "127.0.0.1", address.port, timeout=120)
+        try:
             while True:
                 with lock:
                     if not queue:
                         return
                     _i, (token, body) = queue.pop()
-                r = http.post(
-                    f"{base}/mds/agency/events",
-                    content=body,
+                http.request(
+                    "POST",
+                    "/mds/agency/events",
+                    body=body,
                     headers={
                         "Authorization": f"Bearer {token}",
                         "Content-Type": "application/json",
                     },
                 )
-                if r.status_code != 201:
-                    errors.append(f"{r.status_code} {r.text[:200]}")
+                response = http.getresponse()
+                answer = response.read()
+                if response.status != 201:
+                    errors.append(f"{response.status} {answer[:200]!r}")
                     continue
                 with lock:
-                    accepted[0] += r.json()["success"]
+                    accepted[0] += json.loads(answer)["success"]
+        finally:
+            http.close()
 
     threads = [threading.Thread(target=worker) for _ in range(clients)]
     t0 = time.perf_counter()
