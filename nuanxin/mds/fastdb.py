@@ -91,12 +91,15 @@ def _make_adapters() -> dict[str, Callable[[Any], Any]]:
             # Exact str: sqlite3 binds it directly, where a RawJson (a str subclass) goes
             # through the adapter lookup and a copy, inside the write lock.
             "json": lambda v: str(v) if isinstance(v, RawJson) else json_text(v),
+            # Text that is JSON already (an exact str): bound as it is.
+            "json_text": _identity,
         }
 
     return {
         "uuid": lambda v: uuid.UUID(v) if isinstance(v, str) else v,
         "datetime": _identity,
         "json": lambda v: _RawJsonb(v if isinstance(v, RawJson) else json_text(v)),
+        "json_text": _RawJsonb,
     }
 
 

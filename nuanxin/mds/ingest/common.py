@@ -146,6 +146,26 @@ def types_json(types: list[str]) -> RawJson:
 
 NO_EXTRAS = RawJson("{}")  # the payload of an item with nothing beyond the columns
 
+_TYPES_BOUND: dict[str, dict[tuple[str, ...], Any]] = {}
+
+
+def types_binder() -> Callable[[list[str]], Any]:
+    """event_types as the database binds them (`types_json`, adapted), kept per distinct
+    list: a batch has a handful of them, and each event writes its list twice (the event
+    and the bike's state). Call once per batch: the adapter depends on the database."""
+    vendor = connection.vendor
+    bound = _TYPES_BOUND.setdefault(vendor, {})
+    to_json = adapter("json")
+
+    def types_bound(types: list[str]) -> Any:
+        key = tuple(types)
+        found = bound.get(key)
+        if found is None:
+            found = bound[key] = to_json(types_json(types))
+        return found
+
+    return types_bound
+
 
 def extras_json(item: dict, known: frozenset[str]) -> RawJson:
     more = v.extras(item, known)

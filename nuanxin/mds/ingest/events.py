@@ -16,7 +16,7 @@ from nuanxin.bikes.models import Bike, Operator
 from nuanxin.bikes.services import unregistered_record
 from nuanxin.compliance import hooks
 from nuanxin.mds import validate as v
-from nuanxin.mds.fastdb import Prepared, RawJson, adapter, bulk_insert_sql
+from nuanxin.mds.fastdb import Prepared, adapter, bulk_insert_sql
 from nuanxin.mds.ingest.common import (
     MOVED_EVENT_TYPES,
     NO_EXTRAS,
@@ -41,7 +41,7 @@ from nuanxin.mds.ingest.common import (
     outside_error,
     provider_check,
     split_known,
-    types_json,
+    types_binder,
 )
 from nuanxin.mds.models import MdsEvent
 from nuanxin.mds.validate_fast import event_parsed, events_decode
@@ -133,6 +133,9 @@ def _events_ingest(
     )
     rows: list[list] = []
     to_uuid, to_ts, to_json = adapter("uuid"), adapter("datetime"), adapter("json")
+    # Bound forms made once per batch (or per distinct event_types list), not per event.
+    types_bound, json_bound = types_binder(), adapter("json_text")
+    no_extras, no_beacons = to_json(NO_EXTRAS), to_json([])
     received_db = to_ts(received)
     latest: dict[int, tuple] = {}
     parked: list[hooks.ParkedObservation] = []
@@ -167,18 +170,18 @@ def _events_ingest(
                 op_pk,
                 bike_id,
                 state,
-                to_json(types_json(types)),
+                types_bound(types),
                 to_ts(at),
                 None if pub is None else to_ts(pub),
                 lat,
                 lng,
                 acc,
                 battery,
-                to_json(RawJson(v.uuid_list_json(trip_ids))),
+                json_bound(v.uuid_list_json(trip_ids)),
                 ticket,
-                to_json(beacons),
+                to_json(beacons) if beacons else no_beacons,
                 received_db,
-                to_json(NO_EXTRAS if index in plain_items else extras_json(item, v.EVENT_KEYS)),
+                no_extras if index in plain_items else to_json(extras_json(item, v.EVENT_KEYS)),
                 None,  # decision: filled in below for the parked events judged in spot
             ]
         )
@@ -355,14 +358,14 @@ def advance_state_prepare(latest: dict[int, tuple]) -> StateAdvance:
     positions: list[list] = []
     both_states: list[list] = []
     both_positions: list[list] = []
-    to_ts, to_json = adapter("datetime"), adapter("json")
+    to_ts, types_bound = adapter("datetime"), types_binder()
     # In bike id order: two batches touching the same bikes lock their rows in the same
     # order, so on PostgreSQL they queue instead of deadlocking.
     for bike_id, (state, types, at, lat, lng, acc, battery, state_at, position_at) in sorted(
         latest.items()
     ):
         ts = to_ts(at)
-        state_row = [state, to_json(types_json(types)), ts, battery, bike_id, ts]
+        state_row = [state, types_bound(types), ts, battery, bike_id, ts]
         if lat is None:
             states.append(state_row)
         elif (state_at is None or state_at < ts) and (position_at is None or position_at < ts):
