@@ -125,6 +125,30 @@ def test_datetimes_are_written_as_django_writes_them() -> None:
         assert to_db(values[2]) == "2026-11-28 06:45:03.000500"
 
 
+def test_datetime_text_is_djangos_across_minutes_days_and_the_calendars_ends() -> None:
+    """The SQLite text is built from a per-minute prefix and the seconds: the same text as
+    Django's for every instant of a span that crosses minutes, days and a year, with and
+    without microseconds, and at the ends of the calendar."""
+    import datetime as dt
+    import random
+
+    from nuanxin.mds.fastdb import adapter
+
+    to_db = adapter("datetime")
+    rng = random.Random(9)
+    start = dt.datetime(2026, 12, 31, 23, 0, tzinfo=dt.UTC)
+    values = [start + dt.timedelta(microseconds=rng.randint(0, 7_200_000_000)) for _ in range(3000)]
+    values += [start + dt.timedelta(seconds=rng.randint(0, 7200)) for _ in range(300)]
+    values += [
+        dt.datetime(1, 1, 1, 0, 0, 0, 1, tzinfo=dt.UTC),
+        dt.datetime(1969, 12, 31, 23, 59, 59, 500000, tzinfo=dt.UTC),
+        dt.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC),
+    ]
+    expected = [connection.ops.adapt_datetimefield_value(v) for v in values]
+    if connection.vendor == "sqlite":
+        assert [to_db(v) for v in values] == expected
+
+
 def test_bulk_execute_counts_the_rows_it_changed_and_not_the_conflicts_it_skipped() -> None:
     """Events ingest trusts this count to know whether any event_id was stored before."""
     from nuanxin.mds.fastdb import bulk_execute, bulk_insert_sql
