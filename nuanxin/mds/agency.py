@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -29,6 +30,7 @@ from nuanxin.mds.ingest import (
     BatchRefused,
     BulkResult,
     body_parse,
+    body_too_large,
     events_ingest,
     telemetry_ingest,
     trips_ingest,
@@ -82,6 +84,9 @@ def agency_endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
             return view(request, *args, **kwargs)
         except BatchRefused as exc:
             return mds_response(exc.body(), exc.status)
+        except RequestDataTooBig:  # reading request.body: MDS-shaped, not Django's HTML 400
+            refused = body_too_large()
+            return mds_response(refused.body(), refused.status)
 
     wrapper.__name__ = view.__name__
     return wrapper

@@ -4,6 +4,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -180,6 +181,18 @@ def test_unregistered_bikes_are_refused_with_404_and_counted_against_the_operato
     assert operator.unregistered_event_count == 2
     sighting = UnregisteredSighting.objects.get(operator=operator, device_id=ghost)
     assert sighting.count == 2
+
+
+def test_a_body_over_the_size_limit_is_refused_whole_even_when_well_formed(
+    agency: Agency,
+) -> None:
+    """Django's upload limit is the one limit; the refusal is MDS-shaped, not Django's HTML."""
+    padded = b"[" + b" " * settings.DATA_UPLOAD_MAX_MEMORY_SIZE + b"]"  # valid JSON
+    for path in ("/events", "/telemetry", "/trips", "/vehicles"):
+        response = agency.post(path, raw=padded)
+        assert response.status_code == 413
+        assert response.json()["error_details"] == ["body: too large"]
+    assert MdsEvent.objects.count() == 0 and Telemetry.objects.count() == 0
 
 
 def test_whole_batch_errors_store_nothing(agency: Agency) -> None:

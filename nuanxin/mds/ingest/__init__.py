@@ -12,6 +12,7 @@ from nuanxin.mds.ingest.common import (
     CityBoundary,
     batch_check,
     body_parse,
+    body_too_large,
     devices_resolve,
     evaluation_enabled,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "CityBoundary",
     "batch_check",
     "body_parse",
+    "body_too_large",
     "devices_resolve",
     "evaluation_enabled",
     "events_ingest",

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import orjson
 import shapely
+from django.conf import settings
 from django.db import OperationalError, connection, transaction
 from django.utils.translation import gettext as _
 from shapely.geometry import shape
@@ -87,7 +88,7 @@ class BulkResult:
     success: int = 0
     failures: list[dict[str, Any]] = field(default_factory=list)
     stored: int = 0
-    items: list[Any] | None = None  # newly stored (success also counts idempotent repeats)
+    items: Sequence[Any] | None = None  # the request's items (a list, or `BodyItems`)
 
     def fail_at(self, index: int, exc: v.ItemError) -> None:
         """`add_failure` for the request's item at `index` (of `items`, which a `BodyItems`
@@ -114,7 +115,7 @@ class BulkResult:
             return 404
         return 400
 
-    def body(self, items: list[Any] | None = None) -> dict[str, Any]:
+    def body(self, items: Sequence[Any] | None = None) -> dict[str, Any]:
         """`items` (the request's list) orders the failures as the items were sent."""
         failures = self.failures
         if items is not None and len(failures) > 1:
@@ -133,25 +134,13 @@ def operator_prepare(operator: Operator) -> None:
     operator.provider_id_text = str(operator.provider_id)  # type: ignore[attr-defined]
 
 
-_TYPES_JSON: dict[tuple[str, ...], RawJson] = {}
-
-
-def types_json(types: list[str]) -> RawJson:
-    key = tuple(types)
-    found = _TYPES_JSON.get(key)
-    if found is None:
-        found = _TYPES_JSON[key] = RawJson(json_text(list(key)))
-    return found
-
-
 NO_EXTRAS = RawJson("{}")  # the payload of an item with nothing beyond the columns
 
 _TYPES_BOUND: dict[str, dict[tuple[str, ...], Any]] = {}
 
 
 def types_binder() -> Callable[[list[str]], Any]:
-    """event_types as the database binds them (`types_json`, adapted), kept per distinct
-    list: a batch has a handful of them, and each event writes its list twice (the event
+    """event_types as the database binds them (JSON, adapted), kept per distinct list: a batch has a handful of them, and each event writes its list twice (the event
     and the bike's state). Call once per batch: the adapter depends on the database."""
     vendor = connection.vendor
     bound = _TYPES_BOUND.setdefault(vendor, {})
@@ -161,7 +150,7 @@ def types_binder() -> Callable[[list[str]], Any]:
         key = tuple(types)
         found = bound.get(key)
         if found is None:
-            found = bound[key] = to_json(types_json(types))
+            found = bound[key] = to_json(RawJson(json_text(list(key))))
         return found
 
     return types_bound
@@ -172,13 +161,16 @@ def extras_json(item: dict, known: frozenset[str]) -> RawJson:
     return RawJson(json_text(more) if more else "{}")
 
 
-MAX_BODY_BYTES = 16 * 1024 * 1024
+def body_too_large() -> BatchRefused:
+    """The refusal of a body over Django's DATA_UPLOAD_MAX_MEMORY_SIZE, the one size limit
+    (the Agency views turn Django's own RequestDataTooBig into it)."""
+    return BatchRefused(413, "bad_param", _("请求体过大。"), ["body: too large"])
 
 
 def body_parse(body: bytes) -> Any:
     """The request body as JSON, or BatchRefused (413 too large, 400 malformed)."""
-    if len(body) > MAX_BODY_BYTES:
-        raise BatchRefused(413, "bad_param", _("请求体过大。"), ["body: too large"])
+    if len(body) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        raise body_too_large()
     try:
         return orjson.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -217,16 +209,22 @@ class BodyItems(Sequence[Any]):
         return self._items[index]
 
 
-def body_items(items: Any, body: bytes | None, decoded: list[Any] | None) -> Any:
-    """The batch's items: `items` when the caller parsed them, else from `body`, lazily
-    (`BodyItems`) when the fast path decoded it whole (`decoded`)."""
-    if items is not None:
-        return items
+def body_items(
+    items: Any, body: bytes | None, decode: Callable[[bytes], list[Any] | None]
+) -> tuple[Any, list[Any] | None]:
+    """(the batch's items, `body` decoded by the compiled fast path or None). The items are
+    `items` when the caller parsed them, else come from `body`: lazily (`BodyItems`) when
+    `decode` took it whole. A body over the size limit is refused before any decoding."""
     if body is None:
-        raise TypeError("items or body is required")
-    if decoded is not None and len(body) <= MAX_BODY_BYTES:
-        return BodyItems(body, len(decoded))
-    return body_parse(body)
+        if items is None:
+            raise TypeError("items or body is required")
+        return items, None
+    if len(body) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        raise body_too_large()
+    decoded = decode(body)
+    if items is not None:
+        return items, decoded
+    return (BodyItems(body, len(decoded)) if decoded is not None else body_parse(body)), decoded
 
 
 def items_parse(

@@ -96,8 +96,8 @@ def _events_ingest(
     look_for_stored: bool,
 ) -> BulkResult:
     """One pass over the batch (see `ingest_passes` for `look_for_stored`)."""
-    decoded = events_decode(body) if body is not None else None
-    items = batch_check(body_items(items, body, decoded))
+    items, decoded = body_items(items, body, events_decode)
+    items = batch_check(items)
     operator_prepare(operator)
     if evaluate is None:
         evaluate = evaluation_enabled()
@@ -333,15 +333,16 @@ class StateAdvance:
     both: Prepared  # STATE_AND_POSITION_UPDATE: both on record were older when looked up
     states: Prepared  # STATE_UPDATE, for the other bikes
     positions: Prepared  # POSITION_UPDATE, for the other bikes with a position
-    both_split: tuple[list[list], list[list]]  # `both`'s rows as (states, positions)
 
     def run(self) -> None:
         if self.both.run() != len(self.both.params):
             # A bike of `both` moved on between the look-up and this transaction (another
             # batch): each part again under its own guard. The rows `both` did change are
-            # left alone by those guards (no longer older).
-            Prepared(STATE_UPDATE, self.both_split[0]).run()
-            Prepared(POSITION_UPDATE, self.both_split[1]).run()
+            # left alone by those guards (no longer older). A combined row is
+            # (state, types, ts, battery, lat, lng, acc, ts, bike, ts, ts).
+            rows = self.both.params
+            Prepared(STATE_UPDATE, [[*r[:4], r[8], r[9]] for r in rows]).run()
+            Prepared(POSITION_UPDATE, [r[4:10] for r in rows]).run()
         self.states.run()
         self.positions.run()
 
@@ -356,8 +357,6 @@ def advance_state_prepare(latest: dict[int, tuple]) -> StateAdvance:
     both: list[list] = []
     states: list[list] = []
     positions: list[list] = []
-    both_states: list[list] = []
-    both_positions: list[list] = []
     to_ts, types_bound = adapter("datetime"), types_binder()
     # In bike id order: two batches touching the same bikes lock their rows in the same
     # order, so on PostgreSQL they queue instead of deadlocking.
@@ -370,8 +369,6 @@ def advance_state_prepare(latest: dict[int, tuple]) -> StateAdvance:
             states.append(state_row)
         elif (state_at is None or state_at < ts) and (position_at is None or position_at < ts):
             both.append([*state_row[:4], lat, lng, acc, ts, bike_id, ts, ts])
-            both_states.append(state_row)
-            both_positions.append([lat, lng, acc, ts, bike_id, ts])
         else:
             states.append(state_row)
             positions.append([lat, lng, acc, ts, bike_id, ts])
@@ -379,5 +376,4 @@ def advance_state_prepare(latest: dict[int, tuple]) -> StateAdvance:
         Prepared(STATE_AND_POSITION_UPDATE, both),
         Prepared(STATE_UPDATE, states),
         Prepared(POSITION_UPDATE, positions),
-        (both_states, both_positions),
     )

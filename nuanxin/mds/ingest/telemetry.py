@@ -69,8 +69,8 @@ def _telemetry_ingest(
     look_for_stored: bool,
 ) -> BulkResult:
     """One pass over the batch (see `ingest_passes` for `look_for_stored`)."""
-    decoded = telemetry_decode(body) if body is not None else None
-    items = batch_check(body_items(items, body, decoded))
+    items, decoded = body_items(items, body, telemetry_decode)
+    items = batch_check(items)
     operator_prepare(operator)
     if evaluate is None:
         evaluate = evaluation_enabled()
