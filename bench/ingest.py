@@ -139,8 +139,8 @@ def drive_http(base: str, batches: list[tuple[str, bytes]], clients: int) -> tup
     """POST the batches from `clients` threads; (seconds, events accepted). The client is
     the standard library's http.client, one connection per thread (gunicorn's sync workers
     close it after each response; it reconnects): it shares this machine's two cores with
-    the server, and httpx took 8-11 µs of CPU per event of the 1,000-event bodies, where
-    this takes about a fifth of that (session 9)."""
+    the server, and httpx took 6-11 µs of CPU per event of the 1,000-event bodies, where
+    this takes 1-4 (session 9)."""
     queue = list(enumerate(batches))
     lock = threading.Lock()
     accepted = [0]
