@@ -1,14 +1,16 @@
 """Reads of compliance decisions, stored and inline.
 
 A decision is either a ParkingCheck row (outside, uncertain, and every decision made
-outside events ingest) or, for an ingested event judged in spot, kept on the event itself
-(`MdsEvent.decision`, see `writes.Decision.inline_json`). Readers get both as ParkingCheck
-instances: an inline one is unsaved (`pk` None) and explains itself the same way.
+outside ingest) or, for an ingested event or telemetry point judged in spot, kept on the
+event or point itself (`MdsEvent.decision`, `Telemetry.decision`; see
+`writes.Decision.inline_json`). Readers get both as ParkingCheck instances: an inline one
+is unsaved (`pk` None) and explains itself the same way.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from heapq import merge
 from typing import Any
@@ -20,27 +22,36 @@ from nuanxin.bikes.models import Operator, Spot, SpotVersion
 from nuanxin.compliance.access import parking_checks_visible
 from nuanxin.compliance.models import ParkingCheck, Verdict
 from nuanxin.core.access import not_found
-from nuanxin.mds.models import MdsEvent
+from nuanxin.mds.models import MdsEvent, Telemetry
 
 
 def check_from_event(event: MdsEvent) -> ParkingCheck:
     """The decision kept on an event, as an unsaved ParkingCheck (its explanation included)."""
-    d, lat, lng = event.decision, event.lat, event.lng
-    if not d or lat is None or lng is None:  # only a parked event with a location has one
-        raise ValueError(f"event {event.event_id} carries no decision")
+    return _check_from_row(event, source="event", source_id=str(event.event_id))
+
+
+def check_from_telemetry(point: Telemetry) -> ParkingCheck:
+    """The decision kept on a telemetry point, as an unsaved ParkingCheck."""
+    return _check_from_row(point, source="telemetry", source_id=str(point.telemetry_id))
+
+
+def _check_from_row(row: MdsEvent | Telemetry, *, source: str, source_id: str) -> ParkingCheck:
+    d, lat, lng = row.decision, row.lat, row.lng
+    if not d or lat is None or lng is None:  # only a parked bike's position has one
+        raise ValueError(f"{source} {source_id} carries no decision")
     check = ParkingCheck(
         id=None,
-        bike_id=event.bike_id,
-        operator_id=event.operator_id,
-        observed_at=event.timestamp,
+        bike_id=row.bike_id,
+        operator_id=row.operator_id,
+        observed_at=row.timestamp,
         lat=lat,
         lng=lng,
-        accuracy_m=event.accuracy_m,
+        accuracy_m=row.accuracy_m,
         accuracy_used_m=d["accuracy_used_m"],
         tolerance_m=d["tolerance_m"],
-        beacon_ids=list(event.beacon_ids or []),
-        source="event",
-        source_id=str(event.event_id),
+        beacon_ids=list(row.beacon_ids or []),
+        source=source,
+        source_id=source_id,
         verdict=d["verdict"],
         rule=d["rule"],
         spot_id=d["spot_id"],
@@ -48,11 +59,18 @@ def check_from_event(event: MdsEvent) -> ParkingCheck:
         distance_m=d["distance_m"],
         beacon_confirmed=d["beacon_confirmed"],
         spots_stamp=d["spots_stamp"],
-        created_at=event.received_at,
+        created_at=row.received_at,
     )
-    if MdsEvent.bike.is_cached(event):
-        check.bike = event.bike
+    if type(row).bike.is_cached(row):
+        check.bike = row.bike
     return check
+
+
+# Where an inline decision is kept, by ParkingCheck.source: (model, id field, reader).
+KEPT_ON: dict[str, tuple[Any, str, Callable[[Any], ParkingCheck]]] = {
+    "event": (MdsEvent, "event_id", check_from_event),
+    "telemetry": (Telemetry, "telemetry_id", check_from_telemetry),
+}
 
 
 def checks_explained(checks: list[ParkingCheck]) -> list[ParkingCheck]:
@@ -75,24 +93,25 @@ def inline_decisions(
     since: datetime | None = None,
     limit: int = 100,
 ) -> list[ParkingCheck]:
-    """The newest decisions kept on events that this principal may see, newest first. One
-    query per operator in scope, each walking the (operator, timestamp) index backwards."""
+    """The newest decisions kept on events and telemetry points that this principal may see,
+    newest first. Two queries per operator in scope (events, points), each walking its
+    table's (operator, timestamp) index backwards."""
     scope = operator_ids_for(principal)
     operator_ids = (
         sorted(scope) if scope is not None else list(Operator.objects.values_list("pk", flat=True))
     )
-    base = MdsEvent.objects.filter(decision__isnull=False).select_related("bike")
-    if plate:
-        base = base.filter(bike__plate=plate)
-    if since:
-        base = base.filter(timestamp__gte=since)
-    per_operator = [
-        base.filter(operator_id=op).order_by("-timestamp", "-pk")[:limit] for op in operator_ids
-    ]
-    newest = merge(*per_operator, key=lambda e: e.timestamp, reverse=True)
-    return checks_explained(
-        [check_from_event(e) for _, e in zip(range(limit), newest, strict=False)]
-    )
+    per_source = []
+    for model, _key, to_check in KEPT_ON.values():
+        base = model.objects.filter(decision__isnull=False).select_related("bike")
+        if plate:
+            base = base.filter(bike__plate=plate)
+        if since:
+            base = base.filter(timestamp__gte=since)
+        for op in operator_ids:
+            rows = base.filter(operator_id=op).order_by("-timestamp", "-pk")[:limit]
+            per_source.append(map(to_check, rows))
+    newest = merge(*per_source, key=lambda c: c.observed_at, reverse=True)
+    return checks_explained([c for _, c in zip(range(limit), newest, strict=False)])
 
 
 def decisions_list(
@@ -126,16 +145,19 @@ def access_decision_by_source(principal: Any, source: str, source_id: str) -> Pa
     check = parking_checks_visible(principal).filter(source=source, source_id=source_id).first()
     if check is not None:
         return check
-    if source == "event":
-        try:
-            event_id = uuid.UUID(source_id)
-        except ValueError:
-            raise not_found() from None
-        scope = operator_ids_for(principal)
-        events = MdsEvent.objects.filter(decision__isnull=False).select_related("bike")
-        if scope is not None:
-            events = events.filter(operator_id__in=scope)
-        event = events.filter(event_id=event_id).first()
-        if event is not None:
-            return checks_explained([check_from_event(event)])[0]
-    raise not_found()
+    kept_on = KEPT_ON.get(source)
+    if kept_on is None:
+        raise not_found()
+    model, key, to_check = kept_on
+    try:
+        row_id = uuid.UUID(source_id)
+    except ValueError:
+        raise not_found() from None
+    scope = operator_ids_for(principal)
+    rows = model.objects.filter(decision__isnull=False).select_related("bike")
+    if scope is not None:
+        rows = rows.filter(operator_id__in=scope)
+    row = rows.filter(**{key: row_id}).first()
+    if row is None:
+        raise not_found()
+    return checks_explained([to_check(row)])[0]

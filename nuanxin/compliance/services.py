@@ -93,7 +93,7 @@ class Judgement:
     duplicates: int = 0  # repeated within the batch
     stamp: int | None = None  # the spots stamp the decisions were made against
     prepared: writes.PreparedChecks | None = None  # their rows, adapted outside the lock
-    inline: bool = False  # in-spot event decisions kept on their events (checks_prepare)
+    inline: bool = False  # in-spot decisions kept on their events / points (checks_prepare)
 
 
 def parked_bikes_evaluate(
@@ -112,8 +112,9 @@ def parked_bikes_judge(
 ) -> Judgement:
     """The CPU half of an evaluation: classify, explain, write nothing. Ingest runs it before
     it takes the database's write lock, so that on SQLite two workers judge in parallel and
-    only the writes queue. `inline` (events ingest): the in-spot decisions of events get no
-    ParkingCheck row; the caller writes each onto its event (`Decision.inline_json`)."""
+    only the writes queue. `inline` (events and telemetry ingest): the in-spot decisions of
+    events and telemetry points get no ParkingCheck row; the caller writes each onto its
+    event or point (`Decision.inline_json`)."""
     fresh: dict[tuple[str, str], ParkedObservation] = {}
     for o in observations:
         fresh.setdefault((o.source, o.source_id), o)

@@ -80,8 +80,9 @@ class Decision:
         }
 
 
-# Kept inline when judged in spot: the decision needs no follow-up and no row of its own.
-INLINE_SOURCES = frozenset({"event"})
+# Kept inline when judged in spot (on the event or telemetry point, by ingest): the
+# decision needs no follow-up and no row of its own.
+INLINE_SOURCES = frozenset({"event", "telemetry"})
 
 
 # ParkingCheck's columns as a Decision carries them (attnames: `bike_id`, not `bike`).
@@ -136,8 +137,8 @@ class PreparedChecks:
     parking_rows: list[tuple[int, list]]  # (index of the decision, BikeParking row sans check)
 
 
-# BikeParking.check_id_ref of a bike whose latest decision is kept inline on its event:
-# no ParkingCheck has id 0, so no queued decision is taken for the bike's latest.
+# BikeParking.check_id_ref of a bike whose latest decision is kept inline (on its event or
+# telemetry point): no ParkingCheck has id 0, so no queued decision is taken for it.
 INLINE_CHECK_REF = 0
 
 
@@ -147,8 +148,9 @@ def checks_prepare(
     """Stamp the decisions with their time and adapt their rows, and each bike's latest
     parking state, for `checks_store`. No conflict swallowing in the INSERT: the unique
     (source, source_id) must refuse a concurrent duplicate loudly.
-    `inline` (events ingest): in-spot decisions of `INLINE_SOURCES` are marked `inline`
-    and get no row; the caller keeps them on their events (`Decision.inline_json`)."""
+    `inline` (events and telemetry ingest): in-spot decisions of `INLINE_SOURCES` are
+    marked `inline` and get no row; the caller keeps them on their events or points
+    (`Decision.inline_json`)."""
     to_ts, to_json = adapter("datetime"), adapter("json")
     created = to_ts(now)
     rows: list[list] = []

@@ -63,8 +63,8 @@ class MdsEvent(models.Model):
 class Telemetry(models.Model):
     id = AppendOnlyAutoField(primary_key=True)
     telemetry_id = models.UUIDField(_("telemetry_id"), unique=True)
-    operator = models.ForeignKey(
-        "bikes.Operator", on_delete=models.PROTECT, related_name="mds_telemetry"
+    operator = models.ForeignKey(  # covered by the (operator, timestamp) index
+        "bikes.Operator", on_delete=models.PROTECT, related_name="mds_telemetry", db_index=False
     )
     bike = models.ForeignKey(  # covered by the (bike, timestamp) index
         "bikes.Bike", on_delete=models.PROTECT, related_name="telemetry", db_index=False
@@ -80,11 +80,20 @@ class Telemetry(models.Model):
     beacon_ids = WrittenJSONField(default=list, blank=True)
     received_at = models.DateTimeField(default=timezone.now)
     payload = WrittenJSONField(default=dict)
+    # As `MdsEvent.decision`: the in-spot decision about a parked bike's point. A parked bike
+    # reporting every minute would otherwise add a ParkingCheck row, with its four indexes,
+    # per point; the decisions that need follow-up stay rows. NULL: not judged, or not in spot.
+    decision = WrittenJSONField(_("停放判定"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("MDS轨迹点")
         verbose_name_plural = _("MDS轨迹点")
-        indexes = [models.Index(fields=["bike", "timestamp"])]
+        # (operator, timestamp): an operator's newest points, as the events' index serves
+        # its events (the decisions list walks both backwards).
+        indexes = [
+            models.Index(fields=["bike", "timestamp"]),
+            models.Index(fields=["operator", "timestamp"]),
+        ]
 
     def __str__(self) -> str:
         return str(self.telemetry_id)

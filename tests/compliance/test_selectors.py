@@ -103,3 +103,44 @@ def test_each_operator_sees_only_its_own_decisions(
     assert api(agency, f"/decisions/event/{decided['theirs']['event_id']}").status_code == 404
     assert api(agency, "/decisions/event/not-a-uuid").status_code == 404
     assert api(agency, "/decisions/telemetry/not-a-uuid").status_code == 404
+
+
+def test_in_spot_telemetry_decisions_are_listed_and_found_by_their_owner_only(
+    agency: Agency,  # noqa: F811
+    other_agency: Agency,  # noqa: F811
+    decided: dict,
+    spots: list,  # noqa: F811
+    personas: Any,
+) -> None:
+    """A parked bike's telemetry judged in spot keeps its decision on the point: listed with
+    the events' decisions, newest first, and found by its id, by its operator alone."""
+    bike = MdsEvent.objects.get(event_id=decided["parked"]["event_id"]).bike
+    point = agency.telemetry(
+        bike, location=inside(spots[1]), timestamp=decided["flagged"]["timestamp"] + 1000
+    )
+    assert agency.post("/telemetry", [point]).json()["success"] == 1
+    assert ParkingCheck.objects.count() == 1  # still only the outside event's row
+
+    rows = api(agency, "/checks").json()
+    assert [(r["source"], r["source_id"], r["stored"]) for r in rows] == [
+        ("telemetry", point["telemetry_id"], False),
+        ("event", decided["flagged"]["event_id"], True),
+        ("event", decided["parked"]["event_id"], False),
+    ]
+    assert rows[0]["explanation"]["verdict"] == "in_spot"
+    assert rows[0]["explanation"]["spot_version_id"] == spots[1].pk
+    assert [r["source_id"] for r in api(agency, "/checks?limit=1").json()] == [
+        point["telemetry_id"]
+    ]
+    assert point["telemetry_id"] in {
+        c.source_id for c in decisions_list(personas.dispatcher, limit=10)
+    }
+    assert point["telemetry_id"] not in {
+        r["source_id"] for r in api(other_agency, "/checks").json()
+    }
+
+    own = api(agency, f"/decisions/telemetry/{point['telemetry_id']}")
+    assert own.status_code == 200
+    assert (own.json()["source"], own.json()["explanation"]["verdict"]) == ("telemetry", "in_spot")
+    assert api(other_agency, f"/decisions/telemetry/{point['telemetry_id']}").status_code == 404
+    assert api(agency, f"/decisions/nothing/{point['telemetry_id']}").status_code == 404

@@ -10,13 +10,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from nuanxin.compliance.models import BikeParking, ParkingCheck
-from nuanxin.compliance.selectors import check_from_event
+from nuanxin.compliance.selectors import check_from_event, check_from_telemetry
 from nuanxin.compliance.services import Judgement, parked_bikes_judge
 from nuanxin.compliance.writes import INLINE_CHECK_REF, checks_prepare
-from nuanxin.mds.ingest import events_ingest
+from nuanxin.mds.ingest import events_ingest, telemetry_ingest
 from nuanxin.mds.ingest.common import call_hooks
 from nuanxin.mds.ingest.events import decisions_clear
 from nuanxin.mds.ingest.replay import events_reevaluate
+from nuanxin.mds.ingest.telemetry import decisions_clear as telemetry_decisions_clear
 from nuanxin.mds.models import MdsEvent, Telemetry
 from nuanxin.notices.models import Notice, PendingNotice
 from nuanxin.notices.queue import notices_open_queued
@@ -58,10 +59,25 @@ def test_parked_events_and_telemetry_are_evaluated_with_the_batch(
     assert MdsEvent.objects.get(event_id=parked["event_id"]).decision == event.decision
     assert not ParkingCheck.objects.exists()
 
+    # A parked bike's telemetry point judged in spot keeps its decision too; one outside is
+    # a row, which a notice can reference.
     tele = agency.telemetry(bike, location={"lat": lat, "lng": lng, "horizontal_accuracy": 1.0})
     with django_capture_on_commit_callbacks(execute=True):
         agency.post("/telemetry", [tele])
-    assert ParkingCheck.objects.get(source_id=tele["telemetry_id"]).source == "telemetry"
+    point = Telemetry.objects.get(telemetry_id=tele["telemetry_id"])
+    check = check_from_telemetry(point)
+    assert (check.source, check.source_id) == ("telemetry", tele["telemetry_id"])
+    assert (check.verdict, check.accuracy_m, check.tolerance_m) == ("in_spot", 1.0, 1.0)
+    assert check.spot_version_id == spots[0].pk
+    assert not ParkingCheck.objects.exists()
+    assert BikeParking.objects.get(bike=bike).check_id_ref == INLINE_CHECK_REF
+    away = agency.telemetry(
+        bike, location={"lat": 33.872, "lng": 115.7502, "horizontal_accuracy": 0.5}
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        agency.post("/telemetry", [away])
+    assert Telemetry.objects.get(telemetry_id=away["telemetry_id"]).decision is None
+    assert ParkingCheck.objects.get(source_id=away["telemetry_id"]).verdict == "outside"
 
 
 def test_a_bike_parked_badly_then_ridden_away_in_one_batch_gets_no_notice(
@@ -168,6 +184,29 @@ def test_a_failing_evaluation_clears_the_decisions_it_wrote_onto_the_events(
     assert dict(replay.decided) == {"in_spot": 1} and replay.already_decided == 0
 
 
+def test_a_failing_evaluation_clears_the_decisions_it_wrote_onto_telemetry(
+    agency: Agency, spots: list, caplog: Any
+) -> None:
+    """As for events: a point keeps no in-spot decision whose evaluation rolled back."""
+    bike = agency.register(1)[0]
+    point = agency.telemetry(bike)
+    good = parked_bikes_judge(observations=[parked_observation(bike, 33.87, 115.75)])
+    broken = good.decisions[0]
+    broken.bike_id = None  # type: ignore[assignment]
+    judgement = Judgement(
+        decisions=[broken], prepared=checks_prepare([broken], timezone.now()), stamp=good.stamp
+    )
+    with transaction.atomic():
+        assert telemetry_ingest(operator=agency.operator, items=[point], evaluate=False).stored
+        stored = Telemetry.objects.filter(telemetry_id=point["telemetry_id"])
+        stored.update(decision={"verdict": "in_spot"})
+        call_hooks(
+            judgement, [], undo_inline=partial(telemetry_decisions_clear, [point["telemetry_id"]])
+        )
+    assert Telemetry.objects.get(telemetry_id=point["telemetry_id"]).decision is None
+    assert "compliance evaluation failed during ingest" in caplog.text
+
+
 def test_overflow_follows_the_batch_once_for_its_parkings_and_movements(
     agency: Agency, spots: list
 ) -> None:
@@ -268,12 +307,16 @@ def test_telemetry_mixing_stored_and_new_points_stores_and_evaluates_only_the_ne
     inside = {"lat": 33.8701, "lng": 115.7502, "horizontal_accuracy": 1.0}
     first = agency.telemetry(bikes[0], location=inside)
     assert agency.post("/telemetry", [first]).json()["success"] == 1
-    assert ParkingCheck.objects.filter(source="telemetry").count() == 1
+    decided = Telemetry.objects.filter(decision__isnull=False)
+    assert decided.count() == 1
+    decision = decided.get().decision
     fresh = [agency.telemetry(b, location=inside) for b in bikes[1:]]
     body = agency.post("/telemetry", [fresh[0], first, fresh[1]]).json()
     assert body == {"success": 3, "total": 3, "failures": []}
     assert Telemetry.objects.count() == 3
-    assert ParkingCheck.objects.filter(source="telemetry").count() == 3
+    assert decided.count() == 3  # in spot: each kept on its point, no rows
+    assert Telemetry.objects.get(telemetry_id=first["telemetry_id"]).decision == decision
+    assert not ParkingCheck.objects.exists()
 
     theirs = other_agency.register(1, start=50)[0]
     stolen = {**other_agency.telemetry(theirs), "telemetry_id": first["telemetry_id"]}

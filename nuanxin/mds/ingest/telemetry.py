@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from functools import partial
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -15,7 +15,13 @@ from nuanxin.bikes.models import Operator
 from nuanxin.bikes.services import unregistered_record
 from nuanxin.compliance import hooks
 from nuanxin.mds import validate as v
-from nuanxin.mds.fastdb import adapter, bulk_insert
+from nuanxin.mds.fastdb import (
+    Prepared,
+    adapter,
+    bulk_insert,
+    bulk_insert_prepare,
+    bulk_insert_sql,
+)
 from nuanxin.mds.ingest.common import (
     NO_EXTRAS,
     BulkResult,
@@ -42,6 +48,9 @@ from nuanxin.mds.ingest.common import (
 )
 from nuanxin.mds.models import Telemetry, Trip
 from nuanxin.mds.validate_fast import telemetry_decode, telemetry_parsed
+
+if TYPE_CHECKING:
+    from nuanxin.compliance.services import Judgement
 
 # --- telemetry -----------------------------------------------------------------------------
 
@@ -150,29 +159,17 @@ def _telemetry_ingest(
             )
     result.success += len(rows)
     result.stored = len(rows)
-    judgement = judge_parked(parked) if evaluate else None
+    judgement = judge_parked(parked, inline=True) if evaluate else None
+    inline = decisions_inline(judgement)
     rows.sort(key=itemgetter(0))  # id order: concurrent retries never wait in a cycle
+    insert = bulk_insert_prepare(Telemetry, TELEMETRY_COLUMNS, rows)
+    # The decision column adapted apart: a point without one is NULL, not JSON null.
+    insert = Prepared(
+        bulk_insert_sql(Telemetry, (*TELEMETRY_COLUMNS, "decision")),
+        [[*row, inline.get(str(point[0]))] for row, point in zip(insert.params, rows, strict=True)],
+    )
     with transaction.atomic():
-        stored = bulk_insert(
-            Telemetry,
-            [
-                "telemetry_id",
-                "operator",
-                "bike",
-                "timestamp",
-                "lat",
-                "lng",
-                "accuracy_m",
-                "speed",
-                "battery_percent",
-                "trip_ids",
-                "journey_id",
-                "beacon_ids",
-                "received_at",
-                "payload",
-            ],
-            rows,
-        )
+        stored = insert.run()
         if stored != len(rows) and not look_for_stored:
             raise StoredBefore  # rolls back the insert, the only write so far
         to_ts = adapter("datetime")
@@ -185,8 +182,42 @@ def _telemetry_ingest(
         unregistered_record(operator=operator, device_ids=dict(unregistered))
         batch_audit(operator, "mds.telemetry_ingest", result)
         if judgement is not None:
-            call_hooks(judgement, [])
+            call_hooks(judgement, [], undo_inline=partial(decisions_clear, list(inline)))
     return result
+
+
+TELEMETRY_COLUMNS = (
+    "telemetry_id",
+    "operator",
+    "bike",
+    "timestamp",
+    "lat",
+    "lng",
+    "accuracy_m",
+    "speed",
+    "battery_percent",
+    "trip_ids",
+    "journey_id",
+    "beacon_ids",
+    "received_at",
+    "payload",
+)
+
+
+def decisions_inline(judgement: Judgement | None) -> dict[str, str]:
+    """The in-spot decisions of the batch's points (`Decision.inline`), adapted for the
+    `decision` column: {telemetry_id text: JSON}."""
+    if judgement is None:
+        return {}
+    to_json = adapter("json")
+    return {d.source_id: to_json(d.inline_json()) for d in judgement.decisions if d.inline}
+
+
+def decisions_clear(telemetry_ids: list[str]) -> None:
+    """Clear the decisions a batch wrote onto its points, when their evaluation failed and
+    rolled back (as `events.decisions_clear`)."""
+    if telemetry_ids:
+        Telemetry.objects.filter(telemetry_id__in=telemetry_ids).update(decision=None)
 
 
 def telemetry_checked(item: Any, operator: Operator, max_ms: int) -> tuple:
