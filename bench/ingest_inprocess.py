@@ -1,7 +1,9 @@
-"""MDS events ingest in one process, no HTTP: where each batch's time goes, and (with
---instructions) how many instructions it takes, which this noisy machine cannot blur.
+"""MDS events (or telemetry) ingest in one process, no HTTP: where each batch's time goes,
+and (with --instructions) how many instructions it takes, which this noisy machine cannot
+blur.
 
     uv run python bench/ingest_inprocess.py [--batches 30] [--sql] [--instructions]
+    uv run python bench/ingest_inprocess.py --kind telemetry    # parked bikes' telemetry
 
 What it does:
 1. a throw-away NUANXIN_VAR_DIR seeded as bench/ingest.py seeds it (SQLite: 1,890 spots,
@@ -9,7 +11,10 @@ What it does:
 2. for each phase, a child process on a fresh copy of that database calls `events_ingest`
    for the same batches of 1,000 events (bench/ingest.py's `make_batches`), after a few
    warm-up batches, and prints per batch: CPU, wall time, and the time the SQLite write
-   lock was held (BEGIN IMMEDIATE to COMMIT: the part two workers cannot overlap);
+   lock was held (BEGIN IMMEDIATE to COMMIT: the part two workers cannot overlap), and
+   the ParkingCheck rows written; with `--kind telemetry` the batches are 1,000 points of
+   parked bikes (every bike `available`, so each point is judged; 2 % outside a spot),
+   through `telemetry_ingest`, with a telemetry-shaped bare table;
    phases: `evaluated` (the product path), `stored only` (MDS_INGEST_EVALUATE=0), and the
    bare baseline of bench/ingest.py (`json.loads` + one executemany INSERT into a plain
    table, same batches), so that every figure has its floor beside it;
@@ -37,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 from ingest import bare_sqlite_batch, make_batches, setup  # noqa: E402
+from telemetry_batches import bare_telemetry_batch, make_telemetry_batches  # noqa: E402
 
 
 def child(args: argparse.Namespace) -> None:
@@ -53,12 +59,19 @@ def child(args: argparse.Namespace) -> None:
 
     from django.db import connection
 
-    from nuanxin.bikes.models import Operator
+    from nuanxin.bikes.models import Bike, Operator
+    from nuanxin.compliance.models import ParkingCheck
     from nuanxin.core.sqlite_writer.base import DatabaseWrapper
     from nuanxin.mds.ingest.events import events_ingest
+    from nuanxin.mds.ingest.telemetry import telemetry_ingest
 
     data = json.loads(Path(args.data).read_text())
-    batches = make_batches(data, args.warm + args.batches, 1000, seed=1)
+    if args.kind == "telemetry":
+        batches = make_telemetry_batches(data, args.warm + args.batches, 1000, seed=1)
+        # Parked bikes: each point is judged (in state available, no trip), as a heartbeat.
+        Bike.objects.update(vehicle_state="available")
+    else:
+        batches = make_batches(data, args.warm + args.batches, 1000, seed=1)
     operators = {o.code: o for o in Operator.objects.all()}
     code_of = {o["token"]: o["id"] for o in data["operators"]}
     gc.freeze()  # as nuanxin/wsgi.py does at worker start
@@ -100,9 +113,11 @@ def child(args: argparse.Namespace) -> None:
             wall += time.perf_counter() - t0
         return cpu, wall
 
+    ingest_of = telemetry_ingest if args.kind == "telemetry" else events_ingest
+
     def ingest(token: str, body: bytes) -> None:
         # As the Agency view calls it: the body's bytes alone.
-        result = events_ingest(operator=operators[code_of[token]], body=body)
+        result = ingest_of(operator=operators[code_of[token]], body=body)
         assert result.success == 1000, result.failures[:1]
 
     n = args.batches
@@ -111,6 +126,7 @@ def child(args: argparse.Namespace) -> None:
         return
     run(batches[: args.warm], ingest)
     held[0] = 0.0
+    rows_before = ParkingCheck.objects.count()
     if args.instructions:
         subprocess.run(["callgrind_control", "-i", "on", str(os.getpid())], capture_output=True)
     if args.sql:
@@ -131,7 +147,8 @@ def child(args: argparse.Namespace) -> None:
         cpu, wall = run(batches[args.warm :], ingest)
     print(
         f"{args.phase}: CPU {cpu / n * 1000:.1f} ms/batch, wall {wall / n * 1000:.1f} ms, "
-        f"write lock held {held[0] / n * 1000:.1f} ms"
+        f"write lock held {held[0] / n * 1000:.1f} ms, "
+        f"ParkingCheck rows {(ParkingCheck.objects.count() - rows_before) / n:.0f}/batch"
     )
     for sql, (count, seconds) in sorted(statements.items(), key=lambda kv: -kv[1][1])[:10]:
         print(f"    {seconds / n * 1000:6.2f} ms {count / n:4.1f}× {sql}")
@@ -139,7 +156,8 @@ def child(args: argparse.Namespace) -> None:
 
 def bare_phase(args: argparse.Namespace, batches: list, run) -> None:  # type: ignore[no-untyped-def]
     """The floor: json.loads + one executemany INSERT per batch into a plain table."""
-    store = bare_sqlite_batch(Path(args.var) / "bare.sqlite3")
+    bare_of = bare_telemetry_batch if args.kind == "telemetry" else bare_sqlite_batch
+    store = bare_of(Path(args.var) / "bare.sqlite3")
 
     def bare_batch(_token: str, body: bytes) -> None:
         store(body)
@@ -171,6 +189,12 @@ def main() -> None:
     )
     parser.add_argument(
         "--phases", default="evaluated,stored only,bare", help="comma-separated phases to run"
+    )
+    parser.add_argument(
+        "--kind",
+        choices=("events", "telemetry"),
+        default="events",
+        help="events (bench/ingest.py's batches) or telemetry of parked bikes",
     )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--phase", default="", help=argparse.SUPPRESS)
@@ -208,6 +232,7 @@ def main() -> None:
             command = [sys.executable, __file__, "--child", "--phase", phase]
             command += ["--data", str(seed / "data.json"), "--var", str(var)]
             command += ["--batches", str(args.batches), "--warm", str(args.warm)]
+            command += ["--kind", args.kind]
             command += ["--sql"] * args.sql + ["--instructions"] * args.instructions
             command += ["--profile", args.profile] * bool(args.profile)
             out = seed / f"callgrind.{phase.replace(' ', '-')}"

@@ -63,8 +63,8 @@ class MdsEvent(models.Model):
 class Telemetry(models.Model):
     id = AppendOnlyAutoField(primary_key=True)
     telemetry_id = models.UUIDField(_("telemetry_id"), unique=True)
-    operator = models.ForeignKey(  # covered by the (operator, timestamp) index
-        "bikes.Operator", on_delete=models.PROTECT, related_name="mds_telemetry", db_index=False
+    operator = models.ForeignKey(
+        "bikes.Operator", on_delete=models.PROTECT, related_name="mds_telemetry"
     )
     bike = models.ForeignKey(  # covered by the (bike, timestamp) index
         "bikes.Bike", on_delete=models.PROTECT, related_name="telemetry", db_index=False
@@ -88,11 +88,17 @@ class Telemetry(models.Model):
     class Meta:
         verbose_name = _("MDS轨迹点")
         verbose_name_plural = _("MDS轨迹点")
-        # (operator, timestamp): an operator's newest points, as the events' index serves
-        # its events (the decisions list walks both backwards).
         indexes = [
             models.Index(fields=["bike", "timestamp"]),
-            models.Index(fields=["operator", "timestamp"]),
+            # An operator's newest decided points, for the decisions list (which walks the
+            # events' (operator, timestamp) index the same way). Partial: a point without a
+            # decision (a bike on a trip) costs no index entry; a full index measured +25 %
+            # CPU per stored-only batch (its random timestamps dirty random pages).
+            models.Index(
+                fields=["operator", "timestamp"],
+                condition=models.Q(decision__isnull=False),
+                name="mds_telemetry_decided_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import connection
 
 from nuanxin.compliance.models import ParkingCheck
 from nuanxin.compliance.selectors import decisions_list
-from nuanxin.mds.models import MdsEvent
+from nuanxin.mds.models import MdsEvent, Telemetry
 from tests.mds.conftest import Agency, agency, other_agency, spots  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -144,3 +145,20 @@ def test_in_spot_telemetry_decisions_are_listed_and_found_by_their_owner_only(
     assert (own.json()["source"], own.json()["explanation"]["verdict"]) == ("telemetry", "in_spot")
     assert api(other_agency, f"/decisions/telemetry/{point['telemetry_id']}").status_code == 404
     assert api(agency, f"/decisions/nothing/{point['telemetry_id']}").status_code == 404
+
+
+def test_the_decisions_list_reads_decided_points_from_their_partial_index(
+    agency: Agency,  # noqa: F811
+) -> None:
+    """The list's per-operator query of points walks the partial (operator, timestamp)
+    index of decided points: no scan, no sort of an operator's whole telemetry. (SQLite's
+    plan; PostgreSQL's planner picks by table statistics, which an empty test table lacks.)"""
+    if connection.vendor != "sqlite":
+        pytest.skip("the plan depends on PostgreSQL's statistics")
+    query = (
+        Telemetry.objects.filter(decision__isnull=False, operator_id=agency.operator.pk)
+        .order_by("-timestamp", "-pk")[:100]
+        .explain()
+    )
+    assert "mds_telemetry_decided_idx" in query
+    assert "TEMP B-TREE" not in query

@@ -163,11 +163,15 @@ def _telemetry_ingest(
     inline = decisions_inline(judgement)
     rows.sort(key=itemgetter(0))  # id order: concurrent retries never wait in a cycle
     insert = bulk_insert_prepare(Telemetry, TELEMETRY_COLUMNS, rows)
-    # The decision column adapted apart: a point without one is NULL, not JSON null.
-    insert = Prepared(
-        bulk_insert_sql(Telemetry, (*TELEMETRY_COLUMNS, "decision")),
-        [[*row, inline.get(str(point[0]))] for row, point in zip(insert.params, rows, strict=True)],
-    )
+    if inline:
+        # The decision column adapted apart: a point without one is NULL, not JSON null.
+        insert = Prepared(
+            bulk_insert_sql(Telemetry, (*TELEMETRY_COLUMNS, "decision")),
+            [
+                [*row, inline.get(str(point[0]))]
+                for row, point in zip(insert.params, rows, strict=True)
+            ],
+        )
     with transaction.atomic():
         stored = insert.run()
         if stored != len(rows) and not look_for_stored:
