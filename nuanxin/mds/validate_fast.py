@@ -159,10 +159,11 @@ class PlainTelemetry(msgspec.Struct, forbid_unknown_fields=True):
 _TELEMETRY = msgspec.json.Decoder(list[PlainTelemetry])
 
 # What `telemetry_ingest` builds per point: (telemetry_id, device_id, timestamp, lat, lng,
-# accuracy, speed, battery, trip_ids or None, journey_id, beacons).
+# accuracy, speed, battery, trip_ids or None, journey_id, beacons); the ids as canonical
+# text, as the events' (no uuid.UUID object per point: the fastdb adapters convert).
 ParsedTelemetry = tuple[
-    uuid.UUID,
-    uuid.UUID,
+    str,
+    str,
     datetime,
     float,
     float,
@@ -202,8 +203,8 @@ def telemetry_parsed(
             return None
     loc = point.location
     return (
-        uuid.UUID(point.telemetry_id),
-        uuid.UUID(point.device_id),
+        point.telemetry_id.lower(),
+        point.device_id.lower(),
         datetime.fromtimestamp(point.timestamp / 1000, tz=UTC),
         float(loc.lat),
         float(loc.lng),

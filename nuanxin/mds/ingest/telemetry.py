@@ -115,6 +115,7 @@ def _telemetry_ingest(
     rows: list[tuple] = []
     latest: dict[int, tuple] = {}
     parked: list[hooks.ParkedObservation] = []
+    op_pk = operator.pk
     for index, _item, p, bike in known:
         if already_stored(
             existing, p[0], key="telemetry_id", index=index, operator=operator, result=result
@@ -125,7 +126,7 @@ def _telemetry_ingest(
         rows.append(
             (
                 tid,
-                operator.pk,
+                op_pk,
                 bike_id,
                 at,
                 lat,
@@ -147,13 +148,13 @@ def _telemetry_ingest(
             parked.append(
                 hooks.ParkedObservation(
                     bike_id=bike_id,
-                    operator_id=operator.pk,
+                    operator_id=op_pk,
                     at=at,
                     lat=lat,
                     lng=lng,
                     accuracy_m=acc,
                     source="telemetry",
-                    source_id=str(tid),
+                    source_id=tid,
                     beacon_ids=tuple(beacons),
                 )
             )
@@ -167,10 +168,7 @@ def _telemetry_ingest(
         # The decision column adapted apart: a point without one is NULL, not JSON null.
         insert = Prepared(
             bulk_insert_sql(Telemetry, (*TELEMETRY_COLUMNS, "decision")),
-            [
-                [*row, inline.get(str(point[0]))]
-                for row, point in zip(insert.params, rows, strict=True)
-            ],
+            [[*row, inline.get(point[0])] for row, point in zip(insert.params, rows, strict=True)],
         )
     with transaction.atomic():
         stored = insert.run()
@@ -229,8 +227,8 @@ def telemetry_checked(item: Any, operator: Operator, max_ms: int) -> tuple:
     ItemError naming what is wrong."""
     if not isinstance(item, dict):
         raise v.bad("item", _("每一项必须是 JSON 对象。"))
-    tid = v.as_uuid(item, "telemetry_id")
-    device_id = v.as_uuid(item, "device_id")
+    tid = v.as_uuid_text(item, "telemetry_id")
+    device_id = v.as_uuid_text(item, "device_id")
     provider_check(item, operator)
     _ms, at = v.as_timestamp(item, "timestamp", max_ms=max_ms)  # type: ignore[misc]
     lat, lng, acc = v.as_location(item, "location", required=True)  # type: ignore[misc]
