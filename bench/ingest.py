@@ -92,15 +92,28 @@ def seeded(env: dict[str, str], scale: float, cache: Path | None) -> dict:
     return data
 
 
+def fleet(data: dict) -> tuple[dict[str, dict], dict[str, list[str]]]:
+    """The seeded operators by code, and each one's device ids."""
+    by_op: dict[str, list[str]] = {}
+    for device, code in data["bikes"]:
+        by_op.setdefault(code, []).append(device)
+    return {o["id"]: o for o in data["operators"]}, by_op
+
+
+def position(rng: random.Random, data: dict, *, in_spot: bool) -> tuple[float, float]:
+    """(lat, lng) inside a random spot's bounding box, or anywhere in the demo city."""
+    if in_spot:
+        w, s, e, n = rng.choice(data["spots"])
+        return rng.uniform(s, n), rng.uniform(w, e)
+    return rng.uniform(33.805, 33.895), rng.uniform(115.705, 115.855)
+
+
 def make_batches(
     data: dict, n_batches: int, size: int, seed: int, bad_share: float = 0.02
 ) -> list[tuple[str, bytes]]:
     """Half trip_end (parked: mostly inside a spot, `bad_share` outside), half trip_start."""
     rng = random.Random(seed)
-    ops = {o["id"]: o for o in data["operators"]}
-    by_op: dict[str, list[str]] = {}
-    for device, code in data["bikes"]:
-        by_op.setdefault(code, []).append(device)
+    ops, by_op = fleet(data)
     codes = sorted(by_op)
     now = int(time.time() * 1000)
     batches = []
@@ -110,11 +123,7 @@ def make_batches(
         items = []
         for i in range(size):
             parked = i % 2 == 0
-            if parked and rng.random() >= bad_share:
-                w, so, e, n = rng.choice(data["spots"])
-                lat, lng = rng.uniform(so, n), rng.uniform(w, e)
-            else:
-                lat, lng = rng.uniform(33.805, 33.895), rng.uniform(115.705, 115.855)
+            lat, lng = position(rng, data, in_spot=parked and rng.random() >= bad_share)
             items.append(
                 {
                     "event_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),

@@ -13,16 +13,15 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from ingest import fleet, position  # bench/ingest.py (scripts run from bench/)
+
 
 def make_telemetry_batches(
     data: dict, n_batches: int, size: int, seed: int, bad_share: float = 0.02
 ) -> list[tuple[str, bytes]]:
     """Points of parked bikes: inside a spot, `bad_share` of them outside any."""
     rng = random.Random(seed)
-    ops = {o["id"]: o for o in data["operators"]}
-    by_op: dict[str, list[str]] = {}
-    for device, code in data["bikes"]:
-        by_op.setdefault(code, []).append(device)
+    ops, by_op = fleet(data)
     codes = sorted(by_op)
     now = int(time.time() * 1000)
     batches = []
@@ -31,11 +30,7 @@ def make_telemetry_batches(
         op = ops[code]
         items = []
         for _ in range(size):
-            if rng.random() >= bad_share:
-                w, s, e, n = rng.choice(data["spots"])
-                lat, lng = rng.uniform(s, n), rng.uniform(w, e)
-            else:
-                lat, lng = rng.uniform(33.805, 33.895), rng.uniform(115.705, 115.855)
+            lat, lng = position(rng, data, in_spot=rng.random() >= bad_share)
             items.append(
                 {
                     "telemetry_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),

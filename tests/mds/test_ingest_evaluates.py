@@ -131,6 +131,16 @@ def test_a_bike_parked_in_spot_before_the_job_runs_gets_no_notice_for_its_older_
     assert not Notice.objects.exists() and not PendingNotice.objects.exists()
 
 
+def failing_judgement(bike: Any) -> Judgement:
+    """A judgement of the bike whose writes fail (its decision names no bike)."""
+    good = parked_bikes_judge(observations=[parked_observation(bike, 33.87, 115.75)])
+    broken = good.decisions[0]
+    broken.bike_id = None  # type: ignore[assignment]
+    return Judgement(
+        decisions=[broken], prepared=checks_prepare([broken], timezone.now()), stamp=good.stamp
+    )
+
+
 def test_a_failing_evaluation_rolls_back_alone_and_the_batch_stays_stored(
     agency: Agency, spots: list, caplog: Any
 ) -> None:
@@ -138,12 +148,7 @@ def test_a_failing_evaluation_rolls_back_alone_and_the_batch_stays_stored(
     refuses it (here a decision without a bike), only the evaluation is undone and logged;
     what the batch stored before it commits."""
     bike = agency.register(1)[0]
-    good = parked_bikes_judge(observations=[parked_observation(bike, 33.87, 115.75)])
-    broken = good.decisions[0]
-    broken.bike_id = None  # type: ignore[assignment]
-    judgement = Judgement(
-        decisions=[broken], prepared=checks_prepare([broken], timezone.now()), stamp=good.stamp
-    )
+    judgement = failing_judgement(bike)
     event = agency.event(bike)
     with transaction.atomic():
         assert events_ingest(operator=agency.operator, items=[event], evaluate=False).stored == 1
@@ -166,12 +171,7 @@ def test_a_failing_evaluation_clears_the_decisions_it_wrote_onto_the_events(
     ring = spots[0].polygon["coordinates"][0]
     inside = {"lat": (ring[0][1] + ring[2][1]) / 2, "lng": (ring[0][0] + ring[2][0]) / 2}
     event = agency.event(bike, location=inside)
-    good = parked_bikes_judge(observations=[parked_observation(bike, 33.87, 115.75)])
-    broken = good.decisions[0]
-    broken.bike_id = None  # type: ignore[assignment]
-    judgement = Judgement(
-        decisions=[broken], prepared=checks_prepare([broken], timezone.now()), stamp=good.stamp
-    )
+    judgement = failing_judgement(bike)
     with transaction.atomic():
         assert events_ingest(operator=agency.operator, items=[event], evaluate=False).stored == 1
         MdsEvent.objects.filter(event_id=event["event_id"]).update(decision={"verdict": "in_spot"})
@@ -190,12 +190,7 @@ def test_a_failing_evaluation_clears_the_decisions_it_wrote_onto_telemetry(
     """As for events: a point keeps no in-spot decision whose evaluation rolled back."""
     bike = agency.register(1)[0]
     point = agency.telemetry(bike)
-    good = parked_bikes_judge(observations=[parked_observation(bike, 33.87, 115.75)])
-    broken = good.decisions[0]
-    broken.bike_id = None  # type: ignore[assignment]
-    judgement = Judgement(
-        decisions=[broken], prepared=checks_prepare([broken], timezone.now()), stamp=good.stamp
-    )
+    judgement = failing_judgement(bike)
     with transaction.atomic():
         assert telemetry_ingest(operator=agency.operator, items=[point], evaluate=False).stored
         stored = Telemetry.objects.filter(telemetry_id=point["telemetry_id"])
