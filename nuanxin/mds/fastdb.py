@@ -100,8 +100,11 @@ def _make_adapters() -> dict[str, Callable[[Any], Any]]:
             ),
             "datetime": dt,
             # Exact str: sqlite3 binds it directly, where a RawJson (a str subclass) goes
-            # through the adapter lookup and a copy, inside the write lock.
-            "json": lambda v: str(v) if isinstance(v, RawJson) else json_text(v),
+            # through the adapter lookup and a copy, inside the write lock. None is SQL NULL,
+            # as Django writes None to a JSONField (not the JSON text null).
+            "json": lambda v: (
+                None if v is None else str(v) if isinstance(v, RawJson) else json_text(v)
+            ),
             # Text that is JSON already (an exact str): bound as it is.
             "json_text": _identity,
         }
@@ -109,7 +112,9 @@ def _make_adapters() -> dict[str, Callable[[Any], Any]]:
     return {
         "uuid": lambda v: uuid.UUID(v) if isinstance(v, str) else v,
         "datetime": _identity,
-        "json": lambda v: _RawJsonb(v if isinstance(v, RawJson) else json_text(v)),
+        "json": lambda v: (
+            None if v is None else _RawJsonb(v if isinstance(v, RawJson) else json_text(v))
+        ),
         "json_text": _RawJsonb,
     }
 

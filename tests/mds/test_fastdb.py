@@ -175,3 +175,12 @@ def test_json_values_reach_sqlite_as_exact_str() -> None:
     for value, text in ((RawJson('["trip_end"]'), '["trip_end"]'), ({"a": "车"}, '{"a":"车"}')):
         adapted = to_json(value)
         assert type(adapted) is str and adapted == text
+
+
+def test_none_is_written_to_a_json_column_as_sql_null() -> None:
+    """As Django writes None to a JSONField: NULL, which `__isnull` and partial indexes on
+    `IS NOT NULL` see, not the JSON text null."""
+    from nuanxin.mds.fastdb import adapter
+
+    assert adapter("json")(None) is None
+    assert adapter("json")([]) is not None

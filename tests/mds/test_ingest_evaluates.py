@@ -14,10 +14,8 @@ from nuanxin.compliance.selectors import check_from_event, check_from_telemetry
 from nuanxin.compliance.services import Judgement, parked_bikes_judge
 from nuanxin.compliance.writes import INLINE_CHECK_REF, checks_prepare
 from nuanxin.mds.ingest import events_ingest, telemetry_ingest
-from nuanxin.mds.ingest.common import call_hooks
-from nuanxin.mds.ingest.events import decisions_clear
+from nuanxin.mds.ingest.common import call_hooks, decisions_clear
 from nuanxin.mds.ingest.replay import events_reevaluate
-from nuanxin.mds.ingest.telemetry import decisions_clear as telemetry_decisions_clear
 from nuanxin.mds.models import MdsEvent, Telemetry
 from nuanxin.notices.models import Notice, PendingNotice
 from nuanxin.notices.queue import notices_open_queued
@@ -76,7 +74,9 @@ def test_parked_events_and_telemetry_are_evaluated_with_the_batch(
     )
     with django_capture_on_commit_callbacks(execute=True):
         agency.post("/telemetry", [away])
-    assert Telemetry.objects.get(telemetry_id=away["telemetry_id"]).decision is None
+    # SQL NULL, not the JSON text null: the decisions list's partial index leaves it out.
+    undecided = Telemetry.objects.filter(decision__isnull=True, trip_ids__isnull=True)
+    assert undecided.filter(telemetry_id=away["telemetry_id"]).exists()
     assert ParkingCheck.objects.get(source_id=away["telemetry_id"]).verdict == "outside"
 
 
@@ -175,7 +175,8 @@ def test_a_failing_evaluation_clears_the_decisions_it_wrote_onto_the_events(
     with transaction.atomic():
         assert events_ingest(operator=agency.operator, items=[event], evaluate=False).stored == 1
         MdsEvent.objects.filter(event_id=event["event_id"]).update(decision={"verdict": "in_spot"})
-        call_hooks(judgement, [], undo_inline=partial(decisions_clear, [event["event_id"]]))
+        undo = partial(decisions_clear, MdsEvent, "event_id", [event["event_id"]])
+        call_hooks(judgement, [], undo_inline=undo)
     assert MdsEvent.objects.get(event_id=event["event_id"]).decision is None
     assert "compliance evaluation failed during ingest" in caplog.text
 
@@ -196,7 +197,11 @@ def test_a_failing_evaluation_clears_the_decisions_it_wrote_onto_telemetry(
         stored = Telemetry.objects.filter(telemetry_id=point["telemetry_id"])
         stored.update(decision={"verdict": "in_spot"})
         call_hooks(
-            judgement, [], undo_inline=partial(telemetry_decisions_clear, [point["telemetry_id"]])
+            judgement,
+            [],
+            undo_inline=partial(
+                decisions_clear, Telemetry, "telemetry_id", [point["telemetry_id"]]
+            ),
         )
     assert Telemetry.objects.get(telemetry_id=point["telemetry_id"]).decision is None
     assert "compliance evaluation failed during ingest" in caplog.text

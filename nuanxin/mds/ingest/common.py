@@ -140,8 +140,9 @@ _TYPES_BOUND: dict[str, dict[tuple[str, ...], Any]] = {}
 
 
 def types_binder() -> Callable[[list[str]], Any]:
-    """event_types as the database binds them (JSON, adapted), kept per distinct list: a batch has a handful of them, and each event writes its list twice (the event
-    and the bike's state). Call once per batch: the adapter depends on the database."""
+    """event_types as the database binds them (JSON, adapted), kept per distinct list: a
+    batch has a handful of them, and each event writes its list twice (the event and the
+    bike's state). Call once per batch: the adapter depends on the database."""
     vendor = connection.vendor
     bound = _TYPES_BOUND.setdefault(vendor, {})
     to_json = adapter("json")
@@ -484,6 +485,22 @@ def call_hooks(
         if undo_inline is not None:
             undo_inline()
         return
+
+
+def decisions_inline(judgement: Judgement | None) -> dict[str, dict]:
+    """The batch's decisions kept on their events or points (`Decision.inline`):
+    {source_id: `Decision.inline_json()`}."""
+    if judgement is None:
+        return {}
+    return {d.source_id: d.inline_json() for d in judgement.decisions if d.inline}
+
+
+def decisions_clear(model: type, key: str, ids: list[str]) -> None:
+    """Clear the decisions a batch wrote onto its rows (`model` by its `key`), when their
+    evaluation failed and rolled back: an event or point keeping one would count as decided
+    (`mds_reevaluate` would skip the event)."""
+    if ids:
+        model.objects.filter(**{f"{key}__in": ids}).update(decision=None)  # type: ignore[attr-defined]
 
 
 def judge_parked(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -30,6 +30,8 @@ from nuanxin.mds.ingest.common import (
     batch_check,
     body_items,
     call_hooks,
+    decisions_clear,
+    decisions_inline,
     evaluation_enabled,
     existing_ids,
     extras_json,
@@ -45,9 +47,6 @@ from nuanxin.mds.ingest.common import (
 )
 from nuanxin.mds.models import MdsEvent
 from nuanxin.mds.validate_fast import event_parsed, events_decode
-
-if TYPE_CHECKING:
-    from nuanxin.compliance.services import Judgement
 
 # --- events --------------------------------------------------------------------------------
 
@@ -198,7 +197,9 @@ def _events_ingest(
     result.success += len(rows)
     result.stored = len(rows)
     judgement = judge_parked(parked, inline=True)
-    inline = decisions_inline(judgement, rows, parked_rows)
+    inline = decisions_inline(judgement)
+    for event_id, decision in inline.items():  # onto its row, before the INSERT
+        rows[parked_rows[event_id]][DECISION_COLUMN] = to_json(decision)
     # Everything adapted before the transaction: on SQLite it holds the only write lock.
     # Rows in event_id order: two requests carrying the same events (a retry while the first
     # is still running) wait on each other's keys in the same order, never in a cycle.
@@ -212,31 +213,9 @@ def _events_ingest(
         unregistered_record(operator=operator, device_ids=dict(unregistered))
         batch_audit(operator, "mds.events_ingest", result)
         if judgement is not None or moved:
-            call_hooks(judgement, moved, undo_inline=partial(decisions_clear, inline))
+            undo = partial(decisions_clear, MdsEvent, "event_id", list(inline))
+            call_hooks(judgement, moved, undo_inline=undo)
     return result
-
-
-def decisions_inline(
-    judgement: Judgement | None, rows: list[list], parked_rows: dict[str, int]
-) -> list[str]:
-    """Write each in-spot decision of the batch (`Decision.inline`) onto its event's row, in
-    place, before the INSERT; returns their event ids (`decisions_clear`)."""
-    if judgement is None:
-        return []
-    to_json = adapter("json")
-    written = []
-    for d in judgement.decisions:
-        if d.inline:
-            rows[parked_rows[d.source_id]][DECISION_COLUMN] = to_json(d.inline_json())
-            written.append(d.source_id)
-    return written
-
-
-def decisions_clear(event_ids: list[str]) -> None:
-    """Clear the decisions a batch wrote onto its events, when their evaluation failed and
-    rolled back: `mds_reevaluate` then takes them as undecided."""
-    if event_ids:
-        MdsEvent.objects.filter(event_id__in=event_ids).update(decision=None)
 
 
 def event_checked(item: Any, operator: Operator, max_ms: int) -> tuple:

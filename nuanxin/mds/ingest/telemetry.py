@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from functools import partial
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -15,13 +15,7 @@ from nuanxin.bikes.models import Operator
 from nuanxin.bikes.services import unregistered_record
 from nuanxin.compliance import hooks
 from nuanxin.mds import validate as v
-from nuanxin.mds.fastdb import (
-    Prepared,
-    adapter,
-    bulk_insert,
-    bulk_insert_prepare,
-    bulk_insert_sql,
-)
+from nuanxin.mds.fastdb import adapter, bulk_insert, bulk_insert_prepare
 from nuanxin.mds.ingest.common import (
     NO_EXTRAS,
     BulkResult,
@@ -33,6 +27,8 @@ from nuanxin.mds.ingest.common import (
     batch_check,
     body_items,
     call_hooks,
+    decisions_clear,
+    decisions_inline,
     duplicate_error,
     evaluation_enabled,
     existing_ids,
@@ -48,9 +44,6 @@ from nuanxin.mds.ingest.common import (
 )
 from nuanxin.mds.models import Telemetry, Trip
 from nuanxin.mds.validate_fast import telemetry_decode, telemetry_parsed
-
-if TYPE_CHECKING:
-    from nuanxin.compliance.services import Judgement
 
 # --- telemetry -----------------------------------------------------------------------------
 
@@ -112,7 +105,7 @@ def _telemetry_ingest(
         if look_for_stored
         else {}
     )
-    rows: list[tuple] = []
+    rows: list[list] = []
     latest: dict[int, tuple] = {}
     parked: list[hooks.ParkedObservation] = []
     op_pk = operator.pk
@@ -124,7 +117,7 @@ def _telemetry_ingest(
         tid, _dev, at, lat, lng, acc, speed, battery, trip_ids, journey, beacons = p
         bike_id, _op, state, _state_at, _position_at = bike
         rows.append(
-            (
+            [
                 tid,
                 op_pk,
                 bike_id,
@@ -139,7 +132,8 @@ def _telemetry_ingest(
                 beacons,
                 received,
                 NO_EXTRAS if index in plain_items else extras_json(items[index], v.TELEMETRY_KEYS),
-            )
+                None,  # decision: filled in below for the points judged in spot
+            ]
         )
         best = latest.get(bike_id)
         if best is None or at > best[3]:
@@ -162,14 +156,11 @@ def _telemetry_ingest(
     result.stored = len(rows)
     judgement = judge_parked(parked, inline=True) if evaluate else None
     inline = decisions_inline(judgement)
+    if inline:
+        for point_row in rows:  # the decision column, last
+            point_row[-1] = inline.get(point_row[0])
     rows.sort(key=itemgetter(0))  # id order: concurrent retries never wait in a cycle
     insert = bulk_insert_prepare(Telemetry, TELEMETRY_COLUMNS, rows)
-    if inline:
-        # The decision column adapted apart: a point without one is NULL, not JSON null.
-        insert = Prepared(
-            bulk_insert_sql(Telemetry, (*TELEMETRY_COLUMNS, "decision")),
-            [[*row, inline.get(point[0])] for row, point in zip(insert.params, rows, strict=True)],
-        )
     with transaction.atomic():
         stored = insert.run()
         if stored != len(rows) and not look_for_stored:
@@ -184,7 +175,8 @@ def _telemetry_ingest(
         unregistered_record(operator=operator, device_ids=dict(unregistered))
         batch_audit(operator, "mds.telemetry_ingest", result)
         if judgement is not None:
-            call_hooks(judgement, [], undo_inline=partial(decisions_clear, list(inline)))
+            undo = partial(decisions_clear, Telemetry, "telemetry_id", list(inline))
+            call_hooks(judgement, [], undo_inline=undo)
     return result
 
 
@@ -203,23 +195,8 @@ TELEMETRY_COLUMNS = (
     "beacon_ids",
     "received_at",
     "payload",
+    "decision",
 )
-
-
-def decisions_inline(judgement: Judgement | None) -> dict[str, str]:
-    """The in-spot decisions of the batch's points (`Decision.inline`), adapted for the
-    `decision` column: {telemetry_id text: JSON}."""
-    if judgement is None:
-        return {}
-    to_json = adapter("json")
-    return {d.source_id: to_json(d.inline_json()) for d in judgement.decisions if d.inline}
-
-
-def decisions_clear(telemetry_ids: list[str]) -> None:
-    """Clear the decisions a batch wrote onto its points, when their evaluation failed and
-    rolled back (as `events.decisions_clear`)."""
-    if telemetry_ids:
-        Telemetry.objects.filter(telemetry_id__in=telemetry_ids).update(decision=None)
 
 
 def telemetry_checked(item: Any, operator: Operator, max_ms: int) -> tuple:
