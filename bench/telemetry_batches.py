@@ -8,44 +8,28 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
-import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from ingest import fleet, position  # bench/ingest.py (scripts run from bench/)
+from ingest import batch_bodies, located, position, random_uuid  # bench/ingest.py
 
 
 def make_telemetry_batches(
     data: dict, n_batches: int, size: int, seed: int, bad_share: float = 0.02
 ) -> list[tuple[str, bytes]]:
     """Points of parked bikes: inside a spot, `bad_share` of them outside any."""
-    rng = random.Random(seed)
-    ops, by_op = fleet(data)
-    codes = sorted(by_op)
-    now = int(time.time() * 1000)
-    batches = []
-    for b in range(n_batches):
-        code = codes[b % len(codes)]
-        op = ops[code]
-        items = []
-        for _ in range(size):
-            lat, lng = position(rng, data, in_spot=rng.random() >= bad_share)
-            items.append(
-                {
-                    "telemetry_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-                    "device_id": rng.choice(by_op[code]),
-                    "provider_id": op["provider_id"],
-                    "timestamp": now - rng.randint(1_000, 3_600_000),
-                    "location": {
-                        "lat": round(lat, 7),
-                        "lng": round(lng, 7),
-                        "horizontal_accuracy": round(rng.uniform(0.3, 1.5), 1),
-                    },
-                }
-            )
-        batches.append((op["token"], json.dumps(items).encode()))
-    return batches
+
+    def point(rng: random.Random, _i: int, op: dict, devices: list[str], now: int) -> dict:
+        lat, lng = position(rng, data, in_spot=rng.random() >= bad_share)
+        return {
+            "telemetry_id": random_uuid(rng),
+            "device_id": rng.choice(devices),
+            "provider_id": op["provider_id"],
+            "timestamp": now - rng.randint(1_000, 3_600_000),
+            "location": located(rng, lat, lng),
+        }
+
+    return batch_bodies(data, n_batches, size, seed, point)
 
 
 def bare_telemetry_batch(path: Path) -> Callable[[bytes], None]:
