@@ -256,7 +256,14 @@ POINTS_TAKEN_FAST = {
     ),
     "empty trips": point(trip_ids=[]),
     "nulls": point(trip_ids=None, journey_id=None, battery_percent=None, beacon_ids=None),
+    "upper-case ids": point(
+        telemetry_id=str(uuid.uuid4()).upper(), device_id=str(uuid.uuid4()).upper()
+    ),
 }
+
+# 36 characters that uuid.UUID() would accept, but not a canonical UUID text.
+_HEX = uuid.uuid4().hex
+MISPLACED_HYPHENS = "-".join((_HEX[:4], _HEX[4:8], _HEX[8:12], _HEX[12:16], _HEX[16:]))
 
 POINTS_LEFT_TO_THE_ITEM_CHECKS = {
     "extra field": point(vendor={"x": 1}),
@@ -267,6 +274,7 @@ POINTS_LEFT_TO_THE_ITEM_CHECKS = {
     "foreign provider": point(provider_id=str(uuid.uuid4())),
     "future": point(timestamp=MAX_MS + 1),
     "no location": {k: v for k, v in point().items() if k != "location"},
+    "id with misplaced hyphens": point(telemetry_id=MISPLACED_HYPHENS),
 }
 
 
@@ -282,6 +290,17 @@ def test_the_telemetry_fast_path_gives_what_the_item_checks_give(name: str) -> N
 @pytest.mark.parametrize("name", sorted(POINTS_LEFT_TO_THE_ITEM_CHECKS))
 def test_other_telemetry_is_left_to_the_item_checks(name: str) -> None:
     assert fast_point(POINTS_LEFT_TO_THE_ITEM_CHECKS[name]) is None
+
+
+def test_telemetry_ids_are_canonical_lower_case_text_or_refused() -> None:
+    """Both paths give the ids as the text the events' ids are (no uuid.UUID per point), and
+    the item checks refuse what is not a canonical UUID."""
+    shouted = POINTS_TAKEN_FAST["upper-case ids"]
+    parsed = checked_point(shouted)
+    assert isinstance(parsed, tuple)
+    assert parsed[:2] == (shouted["telemetry_id"].lower(), shouted["device_id"].lower())
+    refused = checked_point(POINTS_LEFT_TO_THE_ITEM_CHECKS["id with misplaced hyphens"])
+    assert isinstance(refused, ItemError) and refused.details == ["telemetry_id"]
 
 
 def test_telemetry_through_the_api_keeps_speed_in_the_payload_and_refuses_as_before(
