@@ -135,13 +135,39 @@ class DispatchPool:
         point still unanswered, all points in one query per round: the rounds depend on how
         many full spots surround a point, not on how many points there are."""
         index = self.entry.index
-        nears = [index.nearest_spots(lat, lng, limit_m=ROOM_SEARCH_M) for lat, lng in points]
+        lats, lngs = [p[0] for p in points], [p[1] for p in points]
+        nears = index.nearest_spots_many(
+            lats, lngs, limit_m=ROOM_SEARCH_M, at_least=ROOM_CANDIDATES
+        )
         found: list[tuple[int, float] | None] = [None] * len(points)
         occupancy: dict[int, int] = {}
-        pending = [k for k, near in enumerate(nears) if near]
+        pending = [k for k, near in enumerate(nears) if len(near.spots)]
         lo = 0
         while pending:
-            window = {k: nears[k][lo : lo + ROOM_CANDIDATES] for k in pending}
+            short = [
+                k
+                for k in pending
+                if not nears[k].complete and len(nears[k].spots) < lo + ROOM_CANDIDATES
+            ]
+            if short:  # the next window reaches past the nearest spots found so far
+                more = index.nearest_spots_many(
+                    [lats[k] for k in short],
+                    [lngs[k] for k in short],
+                    limit_m=ROOM_SEARCH_M,
+                    at_least=lo + ROOM_CANDIDATES,
+                )
+                for k, near in zip(short, more, strict=True):
+                    nears[k] = near
+            window = {
+                k: list(
+                    zip(
+                        nears[k].spots[lo : lo + ROOM_CANDIDATES].tolist(),
+                        nears[k].distances[lo : lo + ROOM_CANDIDATES].tolist(),
+                        strict=True,
+                    )
+                )
+                for k in pending
+            }
             wanted = {index.spots[i].spot_id for chunk in window.values() for i, _d in chunk}
             wanted -= occupancy.keys()
             if wanted:
@@ -153,7 +179,8 @@ class DispatchPool:
                         found[k] = (i, d)
                         break
                 else:
-                    if lo + ROOM_CANDIDATES < len(nears[k]):
+                    near = nears[k]
+                    if lo + ROOM_CANDIDATES < len(near.spots) or not near.complete:
                         still.append(k)
             pending, lo = still, lo + ROOM_CANDIDATES
         return found

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import shapely
 from django.utils import timezone
 
 from nuanxin.compliance import index as index_mod
@@ -42,6 +43,42 @@ def test_engine_matches_naive_reference_on_random_city():
         assert res.spot[i] == spot
         if spot >= 0:
             assert res.distance_m[i] == pytest.approx(dist, abs=1e-6)
+
+
+def test_nearest_spots_many_matches_one_distance_per_polygon():
+    import compliance as bench  # bench/compliance.py's synthetic city
+
+    rng = np.random.default_rng(11)
+    spots = bench.make_spots(300, rng)
+    lat, lng, _acc = bench.make_points(spots, 60, rng)
+    lat, lng = [*lat, 0.0], [*lng, 0.0]  # the last point is far from every spot
+    index = SpotIndex(spots)
+    found = index.nearest_spots_many(lat, lng, limit_m=400.0)
+    assert len(found) == len(lat)
+    for k, (near, dists, complete) in enumerate(found):
+        assert complete
+        x, y = index.projection.to_xy(lat[k], lng[k])
+        point = shapely.Point(float(x), float(y))
+        every = [(float(p.distance(point)), i) for i, p in enumerate(index.polygons_xy)]
+        expected = sorted((d, i) for d, i in every if d <= 400.0)
+        assert near.tolist() == [i for _d, i in expected], k
+        assert dists.tolist() == pytest.approx([d for d, _i in expected], abs=1e-9)
+        assert index.nearest_spots(lat[k], lng[k], limit_m=400.0) == list(
+            zip(near.tolist(), dists.tolist(), strict=True)
+        )
+    assert found[-1][0].size == 0
+    assert index.nearest_spots_many([], [], limit_m=400.0) == []
+    # With `at_least`: the nearest spots only, a prefix of the whole answer.
+    for want in (1, 5, 40):
+        some = index.nearest_spots_many(lat, lng, limit_m=400.0, at_least=want)
+        for k, near in enumerate(some):
+            whole = found[k]
+            assert near.spots.tolist() == whole.spots[: len(near.spots)].tolist(), (want, k)
+            assert len(near.spots) >= min(want, len(whole.spots))
+            if near.complete:
+                assert len(near.spots) == len(whole.spots)
+        if want == 1:
+            assert not all(near.complete for near in some)  # the prefix was taken
 
 
 def test_polygon_with_a_hole_is_not_a_spot_inside_the_hole():

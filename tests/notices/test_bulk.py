@@ -28,6 +28,7 @@ from tests.compliance.factories import (
     LNG0,
     east_of_spot_edge,
     make_bike,
+    make_spot,
     make_worker,
     moved,
     offset,
@@ -107,6 +108,26 @@ def test_planning_a_batch_equals_planning_one_by_one(city, personas):
     assert planned == [one_by_one.plan(**r._asdict()) for r in requests]
     assert planned[0].target_spot == city.spot2.spot and planned[2].target_spot is None
     assert planned[4].worker is None
+
+
+def test_nearest_spot_with_room_past_two_dozen_full_ones(personas):
+    """Thirty one-bike spots every 20 m east of the bike, the nearest 26 taken: the answer
+    is the 27th, found past the first window of candidates and past the radius that first
+    held two dozen spots (searched again, wider)."""
+    row = [make_spot(f"R{i}", *offset(LAT0, LNG0, 20.0 * i, 0), capacity=1) for i in range(1, 31)]
+    for version in row[:26]:
+        bike = make_bike(personas.operator)
+        parked_bikes_evaluate(observations=[parked(bike, version.center_lat, version.center_lng)])
+    pool = DispatchPool.load(operator_ids=[personas.operator.pk], at=timezone.now())
+    (plan,) = pool.plan_many([PlanRequest(personas.operator.pk, LAT0, LNG0, "bike")])
+    assert plan.target_spot == row[26].spot
+    assert plan.target_distance_m == pytest.approx(20.0 * 27 - 5.0, abs=0.01)  # to its edge
+    assert (
+        DispatchPool.load(operator_ids=[personas.operator.pk], at=timezone.now()).plan(
+            operator_id=personas.operator.pk, lat=LAT0, lng=LNG0, label="bike"
+        )
+        == plan
+    )
 
 
 def test_a_bike_opened_concurrently_gets_none_and_the_rest_still_open(city, personas, hooked):
