@@ -237,7 +237,8 @@ class SpotVersion(models.Model):
     max_lat = models.FloatField()
     effective_from = models.DateTimeField(_("生效时间"), db_index=True)
     effective_to = models.DateTimeField(_("失效时间"), null=True, blank=True, db_index=True)
-    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    # Indexed for `compliance.index.spots_stamp`, which every ingest batch asks (MAX of it).
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -11,12 +11,16 @@ import hashlib
 import threading
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from django.db.models import Count, Max
+from django.db import connection
+from django.db.models import Max
+from django.utils.dateparse import parse_datetime
 
 from nuanxin.bikes.models import SpotVersion
 from nuanxin.bikes.selectors import spots_in_force, spots_next_change_after
 from nuanxin.compliance.engine import SpotIndex
+from nuanxin.mds.fastdb import as_aware
 
 
 @dataclass
@@ -54,12 +58,27 @@ def _lte(field: str, at: datetime):  # type: ignore[no-untyped-def]
 def spots_stamp() -> int:
     """A fingerprint of the spots table. `spots_version_stamp()` (max id) is enough in
     production, but a deleted or rolled-back row can let a new row reuse an id (SQLite,
-    test databases); count, latest creation and latest closing make reuse visible."""
-    agg = SpotVersion.objects.aggregate(
-        m=Max("pk"), n=Count("pk"), c=Max("created_at"), t=Max("effective_to")
-    )
-    key = f"{agg['m']}|{agg['n']}|{agg['c']}|{agg['t']}".encode()
+    test databases); count, latest creation and latest closing make reuse visible.
+
+    Every ingest batch asks it. One aggregate over the four made SQLite read every row
+    (1.1 ms a batch on the demo city, 1 % of it); each in its own subquery, the maxima
+    are one index probe each and the count walks the narrowest index."""
+    table = SpotVersion._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT MAX(id) FROM {table}), (SELECT COUNT(*) FROM {table}), "
+            f"(SELECT MAX(created_at) FROM {table}), (SELECT MAX(effective_to) FROM {table})"
+        )
+        m, n, c, t = cursor.fetchone()
+    key = f"{m}|{n}|{_instant(c)}|{_instant(t)}".encode()
     return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big") >> 1
+
+
+def _instant(value: Any) -> datetime | None:
+    """A maximum as the ORM would give it (SQLite gives a subquery's value as text)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    return as_aware(value)
 
 
 def index_for(at: datetime, *, stamp: int | None = None) -> tuple[CachedIndex, int]:
