@@ -1,8 +1,10 @@
-"""`events_reevaluate` / `manage.py mds_reevaluate`: stored events handed to the engine again."""
+"""`events_reevaluate`, `telemetry_reevaluate` / `manage.py mds_reevaluate`: stored events and
+telemetry points handed to the engine again."""
 
 from __future__ import annotations
 
 import io
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -12,9 +14,9 @@ from django.utils import timezone
 from nuanxin.audit.models import AuditEvent
 from nuanxin.compliance.models import BikeParking, ParkingCheck
 from nuanxin.core.errors import DomainError
-from nuanxin.mds.ingest import events_ingest
-from nuanxin.mds.ingest.replay import events_reevaluate
-from nuanxin.mds.models import MdsEvent
+from nuanxin.mds.ingest import events_ingest, telemetry_ingest
+from nuanxin.mds.ingest.replay import events_reevaluate, telemetry_reevaluate
+from nuanxin.mds.models import MdsEvent, Telemetry
 from nuanxin.notices.models import Notice
 from tests.mds.conftest import Agency
 
@@ -144,3 +146,120 @@ def test_events_decided_in_spot_at_ingest_are_not_decided_again(
     assert (result.events, result.parked, result.already_decided) == (1, 1, 1)
     assert not result.decided and not ParkingCheck.objects.exists()
     assert MdsEvent.objects.get(event_id=parked["event_id"]).decision == decision
+
+
+def _points_stored_without_evaluation(agency: Agency, items: list[dict]) -> None:
+    result = telemetry_ingest(operator=agency.operator, items=items, evaluate=False)
+    assert result.stored == len(items)
+
+
+def test_telemetry_of_parked_bikes_is_judged_once_by_the_state_of_its_moment(
+    agency: Agency, spots: list
+) -> None:
+    parked_bike, riding_bike, new_bike, tripping_bike = agency.register(4)
+    base = timezone.now() - timedelta(minutes=5)
+    ms = int(base.timestamp() * 1000)
+    outside = {"lat": 33.872, "lng": 115.7502, "horizontal_accuracy": 0.5}
+    _stored_without_evaluation(
+        agency,
+        [
+            agency.event(parked_bike, timestamp=ms, location=_inside(spots[0])),
+            agency.event(riding_bike, timestamp=ms),
+            agency.event(
+                riding_bike,
+                vehicle_state="on_trip",
+                event_types=["trip_start"],
+                timestamp=ms + 10_000,
+            ),
+            agency.event(new_bike, timestamp=ms + 120_000),
+            agency.event(tripping_bike, timestamp=ms),
+        ],
+    )
+    in_spot_then = agency.telemetry(
+        parked_bike,
+        timestamp=ms + 30_000,
+        location=_inside(spots[0]) | {"horizontal_accuracy": 0.5},
+    )
+    moved_out = agency.telemetry(parked_bike, timestamp=ms + 60_000, location=outside)
+    points = [
+        in_spot_then,
+        moved_out,
+        agency.telemetry(riding_bike, timestamp=ms + 60_000, location=outside),  # on a trip then
+        agency.telemetry(
+            new_bike, timestamp=ms + 60_000, location=outside
+        ),  # before its first event
+        agency.telemetry(
+            tripping_bike, timestamp=ms + 60_000, location=outside, trip_ids=[str(uuid.uuid4())]
+        ),
+    ]
+    _points_stored_without_evaluation(agency, points)
+    assert not ParkingCheck.objects.exists()
+
+    window = {"since": base - timedelta(seconds=1), "until": timezone.now()}
+    result = telemetry_reevaluate(**window, chunk=2)  # three points share a timestamp
+
+    assert (result.events, result.parked) == (5, 2)
+    assert dict(result.decided) == {"in_spot": 1, "outside": 1}
+    decided = dict(
+        ParkingCheck.objects.filter(source="telemetry").values_list("source_id", "verdict")
+    )
+    assert decided == {
+        in_spot_then["telemetry_id"]: "in_spot",
+        moved_out["telemetry_id"]: "outside",
+    }
+    # Only the bike's latest decision opens a notice: the point outside.
+    assert Notice.objects.get(bike=parked_bike).check_ref.source_id == moved_out["telemetry_id"]
+    assert not Notice.objects.exclude(bike=parked_bike).exists()
+    audit = AuditEvent.objects.get(action="compliance.replay", object_type="mds.telemetry")
+    assert audit.after["events"] == 5 and audit.after["decided"] == {"in_spot": 1, "outside": 1}
+
+    again = telemetry_reevaluate(**window)
+    assert not again.decided and again.already_decided == 2
+    assert ParkingCheck.objects.count() == 2 and Notice.objects.count() == 1
+
+
+def test_telemetry_decided_in_spot_at_ingest_is_not_decided_again(
+    agency: Agency, spots: list
+) -> None:
+    bike = agency.register(1)[0]
+    assert (
+        agency.post("/events", [agency.event(bike, location=_inside(spots[0]))]).status_code == 201
+    )
+    point = agency.telemetry(bike, location=_inside(spots[0]) | {"horizontal_accuracy": 0.5})
+    assert agency.post("/telemetry", [point]).json()["success"] == 1
+    decision = Telemetry.objects.get(telemetry_id=point["telemetry_id"]).decision
+    assert decision is not None and decision["verdict"] == "in_spot"
+
+    since = timezone.now() - timedelta(minutes=5)
+    result = telemetry_reevaluate(since=since, until=timezone.now())
+    assert (result.events, result.parked, result.already_decided) == (1, 1, 1)
+    assert not result.decided
+    assert not ParkingCheck.objects.filter(source="telemetry").exists()
+
+
+def test_the_command_replays_telemetry_too_and_one_kind_on_request(
+    agency: Agency, spots: list
+) -> None:
+    bike = agency.register(1)[0]
+    ms = int((timezone.now() - timedelta(seconds=30)).timestamp() * 1000)
+    _stored_without_evaluation(
+        agency, [agency.event(bike, timestamp=ms, location=_inside(spots[0]))]
+    )
+    _points_stored_without_evaluation(
+        agency, [agency.telemetry(bike, timestamp=ms + 1000, location=_inside(spots[0]))]
+    )
+    since = timezone.localtime(timezone.now() - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    out = io.StringIO()
+    call_command("mds_reevaluate", "--since", since, "--kind", "telemetry", stdout=out)
+    assert out.getvalue() == (
+        "1 telemetry points: 1 of parked bikes; new decisions: in_spot 1; already decided: 0\n"
+    )
+    out = io.StringIO()
+    call_command("mds_reevaluate", "--since", since, stdout=out)
+    assert out.getvalue().splitlines() == [
+        "1 events: 1 parked, 0 moved; new decisions: in_spot 1; already decided: 0",
+        "1 telemetry points: 1 of parked bikes; new decisions: none; already decided: 1",
+    ]
+    now = timezone.now()
+    with pytest.raises(DomainError, match="开始时间必须早于结束时间"):
+        telemetry_reevaluate(since=now, until=now)

@@ -1,4 +1,4 @@
-"""Evaluate stored MDS events again (after an evaluation failed during ingest)."""
+"""Evaluate stored MDS events and telemetry again (after an evaluation failed during ingest)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from django.utils.dateparse import parse_datetime
 
 from nuanxin.bikes.models import Operator
 from nuanxin.core.errors import DomainError
-from nuanxin.mds.ingest.replay import events_reevaluate
+from nuanxin.mds.ingest.replay import events_reevaluate, telemetry_reevaluate
+
+KINDS = {"events": events_reevaluate, "telemetry": telemetry_reevaluate}
 
 
 def _when(text: str, name: str) -> datetime:
@@ -25,14 +27,20 @@ def _when(text: str, name: str) -> datetime:
 
 class Command(BaseCommand):
     help = (
-        "Hand the stored events of a time window to the compliance engine again. Events "
-        "already decided are skipped; running it twice changes nothing."
+        "Hand the stored events and telemetry points of a time window to the compliance "
+        "engine again. What is decided already is skipped; running it twice changes nothing."
     )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--since", required=True, help="start, ISO 8601 (local time if naive)")
         parser.add_argument("--until", help="end (exclusive), ISO 8601; default now")
         parser.add_argument("--operator", help="operator code; default all operators")
+        parser.add_argument(
+            "--kind",
+            choices=[*KINDS, "all"],
+            default="all",
+            help="events, telemetry, or all (default: events first, then telemetry)",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         since = _when(opts["since"], "since")
@@ -42,12 +50,17 @@ class Command(BaseCommand):
             operator = Operator.objects.filter(code=opts["operator"]).first()
             if operator is None:
                 raise CommandError(f"no operator with code {opts['operator']!r}")
-        try:
-            result = events_reevaluate(since=since, until=until, operator=operator)
-        except DomainError as exc:
-            raise CommandError(str(exc.message)) from None
-        decided = ", ".join(f"{k} {n}" for k, n in sorted(result.decided.items())) or "none"
-        self.stdout.write(
-            f"{result.events} events: {result.parked} parked, {result.moved} moved; "
-            f"new decisions: {decided}; already decided: {result.already_decided}"
-        )
+        kinds = list(KINDS) if opts["kind"] == "all" else [opts["kind"]]
+        for kind in kinds:
+            try:
+                result = KINDS[kind](since=since, until=until, operator=operator)
+            except DomainError as exc:
+                raise CommandError(str(exc.message)) from None
+            decided = ", ".join(f"{k} {n}" for k, n in sorted(result.decided.items())) or "none"
+            if kind == "events":
+                read = f"{result.events} events: {result.parked} parked, {result.moved} moved"
+            else:
+                read = f"{result.events} telemetry points: {result.parked} of parked bikes"
+            self.stdout.write(
+                f"{read}; new decisions: {decided}; already decided: {result.already_decided}"
+            )
