@@ -263,3 +263,23 @@ def test_the_command_replays_telemetry_too_and_one_kind_on_request(
     now = timezone.now()
     with pytest.raises(DomainError, match="开始时间必须早于结束时间"):
         telemetry_reevaluate(since=now, until=now)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_runs_outside_any_transaction(agency: Agency, spots: list) -> None:
+    """As an operator runs it (not inside a test's transaction): every write, the run's
+    audit row included, is in a transaction of its own."""
+    bike = agency.register(1)[0]
+    ms = int((timezone.now() - timedelta(seconds=30)).timestamp() * 1000)
+    _stored_without_evaluation(
+        agency, [agency.event(bike, timestamp=ms, location=_inside(spots[0]))]
+    )
+    _points_stored_without_evaluation(
+        agency, [agency.telemetry(bike, timestamp=ms + 1000, location=_inside(spots[0]))]
+    )
+    since = timezone.localtime(timezone.now() - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    call_command("mds_reevaluate", "--since", since, stdout=io.StringIO())
+    assert set(ParkingCheck.objects.values_list("source", flat=True)) == {"event", "telemetry"}
+    assert sorted(
+        AuditEvent.objects.filter(action="compliance.replay").values_list("object_type", flat=True)
+    ) == ["mds.mdsevent", "mds.telemetry"]

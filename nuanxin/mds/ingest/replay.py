@@ -160,21 +160,25 @@ def _replay_audit(
     by_label: str,
     result: ReplayResult,
 ) -> None:
-    audit_record(
-        actor=None,
-        actor_label=by_label,
-        action="compliance.replay",
-        object_type=object_type,
-        object_id=f"{since.isoformat(timespec='seconds')}/{until.isoformat(timespec='seconds')}",
-        after={
-            "operator": operator.code if operator else None,
-            "events": result.events,
-            "parked": result.parked,
-            "moved": result.moved,
-            "decided": dict(result.decided),
-            "already_decided": result.already_decided,
-        },
-    )
+    """The run's summary row, in a transaction of its own after the chunks' (each chunk's
+    decisions, and the notices they open, are audited in the chunk's transaction): a run
+    stopped half-way leaves no summary, and running it again is harmless."""
+    with transaction.atomic():
+        audit_record(
+            actor=None,
+            actor_label=by_label,
+            action="compliance.replay",
+            object_type=object_type,
+            object_id=f"{since.isoformat(timespec='seconds')}/{until.isoformat(timespec='seconds')}",
+            after={
+                "operator": operator.code if operator else None,
+                "events": result.events,
+                "parked": result.parked,
+                "moved": result.moved,
+                "decided": dict(result.decided),
+                "already_decided": result.already_decided,
+            },
+        )
 
 
 def _replay_chunk(rows: list[tuple], result: ReplayResult) -> None:
