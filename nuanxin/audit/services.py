@@ -12,6 +12,7 @@ from django.db import connection, models
 from django.utils import timezone
 
 from nuanxin.audit.models import AuditEvent, AuditHead
+from nuanxin.lib.transactions import in_code_transaction
 
 GENESIS = "0" * 64
 _HEAD_TABLE = AuditHead._meta.db_table
@@ -60,7 +61,7 @@ def audit_record(
     `actor` is a User, or None for the system (give `actor_label`, e.g. "system:worker"
     or "operator:hellobike").
     """
-    if not connection.in_atomic_block:
+    if not in_code_transaction(connection):
         raise RuntimeError("audit_record must be called inside the service's transaction")
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
@@ -129,7 +130,7 @@ def audit_record_many(
     chain through the list), for jobs that change hundreds of objects in one transaction.
     Must run inside the caller's transaction: a rollback takes the rows and the head back.
     """
-    if not connection.in_atomic_block:
+    if not in_code_transaction(connection):
         raise RuntimeError("audit_record_many must be called inside the service's transaction")
     if not items:
         return 0

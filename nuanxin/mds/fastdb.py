@@ -16,6 +16,8 @@ from typing import Any
 import orjson
 from django.db import connection, models
 
+from nuanxin.lib.transactions import in_code_transaction
+
 
 def _identity(v: Any) -> Any:
     return v
@@ -251,7 +253,7 @@ def ids_reserve(model: type[models.Model], count: int) -> list[int]:
     """
     if count <= 0:
         return []
-    if connection.vendor == "sqlite" and not connection.in_atomic_block:
+    if connection.vendor == "sqlite" and not in_code_transaction(connection):
         # Outside a transaction another process could take the same max(id) + 1.
         raise RuntimeError("ids_reserve needs the inserting transaction (transaction.atomic)")
     table = model._meta.db_table

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from nuanxin.audit.services import audit_record, snapshot
 from nuanxin.cases.models import Case, CaseAction, CaseDocument, CaseSequence
 from nuanxin.core.errors import Conflict, DomainError, NotAllowed
+from nuanxin.lib.transactions import in_code_transaction
 
 AUDIT_FIELDS = [
     "status",
@@ -79,7 +80,7 @@ def party_resolve(party: Any, *, by: Any, source_ip: str | None = None) -> Any:
 
 
 def case_number_allocate(*, bureau: Any, year: int) -> str:
-    if not transaction.get_connection().in_atomic_block:
+    if not in_code_transaction(transaction.get_connection()):
         raise RuntimeError("case_number_allocate must run inside a transaction")
     CaseSequence.objects.get_or_create(bureau=bureau, year=year)
     seq = CaseSequence.objects.select_for_update().get(bureau=bureau, year=year)
