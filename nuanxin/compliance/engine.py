@@ -310,11 +310,6 @@ class SpotIndex:
         dist[which] = d
         return spot, dist
 
-    def nearest_spots(self, lat: float, lng: float, *, limit_m: float) -> list[tuple[int, float]]:
-        """Spots (index, metres) within `limit_m`, nearest first."""
-        near = self.nearest_spots_many([lat], [lng], limit_m=limit_m)[0]
-        return list(zip(near.spots.tolist(), near.distances.tolist(), strict=True))
-
     def nearest_spots_many(
         self,
         lats: Sequence[float],

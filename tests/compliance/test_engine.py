@@ -63,9 +63,6 @@ def test_nearest_spots_many_matches_one_distance_per_polygon():
         expected = sorted((d, i) for d, i in every if d <= 400.0)
         assert near.tolist() == [i for _d, i in expected], k
         assert dists.tolist() == pytest.approx([d for d, _i in expected], abs=1e-9)
-        assert index.nearest_spots(lat[k], lng[k], limit_m=400.0) == list(
-            zip(near.tolist(), dists.tolist(), strict=True)
-        )
     assert found[-1][0].size == 0
     assert index.nearest_spots_many([], [], limit_m=400.0) == []
     # With `at_least`: the nearest spots only, a prefix of the whole answer.

@@ -153,6 +153,20 @@ def _points_stored_without_evaluation(agency: Agency, items: list[dict]) -> None
     assert result.stored == len(items)
 
 
+def _parked_event_and_point_undecided(agency: Agency, spots: list) -> str:
+    """A bike's parking event and, a second later, its point in the same spot, both stored
+    without evaluation; returns a --since (local time) that covers them."""
+    bike = agency.register(1)[0]
+    ms = int((timezone.now() - timedelta(seconds=30)).timestamp() * 1000)
+    _stored_without_evaluation(
+        agency, [agency.event(bike, timestamp=ms, location=_inside(spots[0]))]
+    )
+    _points_stored_without_evaluation(
+        agency, [agency.telemetry(bike, timestamp=ms + 1000, location=_inside(spots[0]))]
+    )
+    return timezone.localtime(timezone.now() - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%S")
+
+
 def test_telemetry_of_parked_bikes_is_judged_once_by_the_state_of_its_moment(
     agency: Agency, spots: list
 ) -> None:
@@ -240,15 +254,7 @@ def test_telemetry_decided_in_spot_at_ingest_is_not_decided_again(
 def test_the_command_replays_telemetry_too_and_one_kind_on_request(
     agency: Agency, spots: list
 ) -> None:
-    bike = agency.register(1)[0]
-    ms = int((timezone.now() - timedelta(seconds=30)).timestamp() * 1000)
-    _stored_without_evaluation(
-        agency, [agency.event(bike, timestamp=ms, location=_inside(spots[0]))]
-    )
-    _points_stored_without_evaluation(
-        agency, [agency.telemetry(bike, timestamp=ms + 1000, location=_inside(spots[0]))]
-    )
-    since = timezone.localtime(timezone.now() - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    since = _parked_event_and_point_undecided(agency, spots)
     out = io.StringIO()
     call_command("mds_reevaluate", "--since", since, "--kind", "telemetry", stdout=out)
     assert out.getvalue() == (
@@ -269,15 +275,7 @@ def test_the_command_replays_telemetry_too_and_one_kind_on_request(
 def test_the_command_runs_outside_any_transaction(agency: Agency, spots: list) -> None:
     """As an operator runs it (not inside a test's transaction): every write, the run's
     audit row included, is in a transaction of its own."""
-    bike = agency.register(1)[0]
-    ms = int((timezone.now() - timedelta(seconds=30)).timestamp() * 1000)
-    _stored_without_evaluation(
-        agency, [agency.event(bike, timestamp=ms, location=_inside(spots[0]))]
-    )
-    _points_stored_without_evaluation(
-        agency, [agency.telemetry(bike, timestamp=ms + 1000, location=_inside(spots[0]))]
-    )
-    since = timezone.localtime(timezone.now() - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    since = _parked_event_and_point_undecided(agency, spots)
     call_command("mds_reevaluate", "--since", since, stdout=io.StringIO())
     assert set(ParkingCheck.objects.values_list("source", flat=True)) == {"event", "telemetry"}
     assert sorted(

@@ -59,7 +59,7 @@ def events_reevaluate(
 ) -> ReplayResult:
     """Evaluate again the events timestamped in [since, until) (one operator's, or all), in
     chunks of `chunk` events, one transaction each. One audit row sums up the run."""
-    window_check(since, until)
+    _window_check(since, until)
     events = MdsEvent.objects.filter(timestamp__gte=since, timestamp__lt=until)
     if operator is not None:
         events = events.filter(operator=operator)
@@ -99,7 +99,7 @@ def telemetry_reevaluate(
     before the point was not yet on the street (registration leaves it `removed`). Points
     decided already (in spot, kept on the point; or a decision row) are not decided again.
     In chunks of `chunk` points, one transaction each; one audit row sums up the run."""
-    window_check(since, until)
+    _window_check(since, until)
     state_then = (
         MdsEvent.objects.filter(bike=OuterRef("bike"), timestamp__lte=OuterRef("timestamp"))
         .order_by("-timestamp", "-pk")
@@ -128,7 +128,7 @@ def telemetry_reevaluate(
     return result
 
 
-def window_check(since: datetime, until: datetime) -> None:
+def _window_check(since: datetime, until: datetime) -> None:
     if since.tzinfo is None or until.tzinfo is None:
         raise DomainError("naive_datetime", _("起止时间必须带时区。"))
     if since >= until:
