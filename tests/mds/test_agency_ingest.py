@@ -321,3 +321,15 @@ def test_a_bike_that_moved_on_after_the_look_up_keeps_its_newer_position(
     other.refresh_from_db()
     assert (moved_on.lat, moved_on.lng, moved_on.vehicle_state) == (33.869, 115.751, "available")
     assert (other.lat, other.lng, other.vehicle_state) == (33.871, 115.75, "available")
+
+
+def test_the_city_boundary_check_answers_plain_bools(agency: Agency) -> None:
+    """Its callers index, compare and serialise the answers; numpy scalars are not bools."""
+    from nuanxin.mds.ingest.common import CityBoundary
+    from nuanxin.orgs.models import Bureau
+    from tests.mds.conftest import box
+
+    Bureau.objects.update(boundary=box(115.70, 33.80, 115.78, 33.90))
+    answers = CityBoundary.inside([33.85, 33.86], [115.75, 115.84])
+    assert answers == [True, False]
+    assert all(type(a) is bool for a in answers)

@@ -313,7 +313,8 @@ class CityBoundary:
         geom = cls.geometry()
         if geom is None or not lats:
             return [True] * len(lats)
-        return list(shapely.contains_xy(geom, np.asarray(lngs), np.asarray(lats)))
+        # tolist(): Python bools, as annotated (list() would give numpy.bool scalars).
+        return shapely.contains_xy(geom, np.asarray(lngs), np.asarray(lats)).tolist()
 
 
 def select_by_uuid(sql: str, ids: Sequence[uuid.UUID | str]) -> list[tuple]:
