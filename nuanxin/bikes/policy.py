@@ -29,6 +29,7 @@ class BikePolicy:
     vehicle_types: frozenset[str]
     propulsion_types: frozenset[str]
     spot_categories: dict[str, Any]
+    retention: dict[str, Any]  # checked by nuanxin.mds.retention.retention_policy
 
 
 def policy_path() -> Path:
@@ -55,4 +56,5 @@ def bike_policy() -> BikePolicy:
         vehicle_types=frozenset(data["vehicle_types"]),
         propulsion_types=frozenset(data["propulsion_types"]),
         spot_categories=data["spot_categories"],
+        retention=dict(data.get("retention") or {}),
     )

@@ -153,3 +153,19 @@ class Policy(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PruneMark(models.Model):
+    """How far retention (`nuanxin.mds.retention`) has walked one kind of raw record: every
+    row up to `through_id` is deleted, or kept because a decision or a fix cites it."""
+
+    kind = models.CharField(max_length=16, primary_key=True)
+    through_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("原始数据清理进度")
+        verbose_name_plural = _("原始数据清理进度")
+
+    def __str__(self) -> str:
+        return f"{self.kind} ≤ {self.through_id}"

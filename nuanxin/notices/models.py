@@ -77,7 +77,16 @@ class Notice(models.Model):
                 name="notice_one_open_per_bike",
             )
         ]
-        indexes = [models.Index(fields=["operator", "status", "issued_at"])]
+        indexes = [
+            models.Index(fields=["operator", "status", "issued_at"]),
+            # The raw MDS records a fix cites are evidence; retention (mds/retention.py)
+            # asks for each chunk of old records whether a notice cites one.
+            models.Index(
+                fields=["fix_source_id"],
+                condition=~models.Q(fix_source_id=""),
+                name="notice_fix_source",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number
