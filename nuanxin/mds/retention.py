@@ -193,11 +193,17 @@ def mds_records_prune(
         raise DomainError("bad_chunk", _("每批条数须为正整数。"))
     policy = retention_policy()
     chosen = [KINDS[k] for k in (kinds or KINDS)]
-    # Each kind gets its share of the budget, so a backlog of one never starves the others.
-    share = None if budget_seconds is None else budget_seconds / len(chosen)
     report = PruneReport()
-    for kind in chosen:
+    run_started = time.monotonic()
+    for position, kind in enumerate(chosen):
+        # Each kind gets an equal share of what is left of the budget: a backlog of one never
+        # starves the others, and the time a kind with nothing to do leaves goes to the rest.
         started = time.monotonic()
+        share = (
+            None
+            if budget_seconds is None
+            else (budget_seconds - (started - run_started)) / (len(chosen) - position)
+        )
         cutoff = now - timedelta(days=policy.days[kind.name])
         report.received_before[kind.name] = cutoff
         report.deleted[kind.name] = report.kept_as_evidence[kind.name] = 0
