@@ -43,9 +43,12 @@ def heat_query(
 ) -> selectors.HeatQuery:
     scope = access_city_view(request.user)
     op_id, op_code = selectors.parse_operator(operator)
+    parsed_layer = selectors.parse_layer(layer)
+    parsed_window = selectors.parse_window(window, hour=hour, date=date, days=days)
+    selectors.window_retained(parsed_layer, parsed_window)
     return selectors.HeatQuery(
-        layer=selectors.parse_layer(layer),
-        window=selectors.parse_window(window, hour=hour, date=date, days=days),
+        layer=parsed_layer,
+        window=parsed_window,
         resolution=selectors.parse_resolution(resolution),
         operator_id=op_id,
         operator_code=op_code,

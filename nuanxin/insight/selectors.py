@@ -82,6 +82,28 @@ def parse_window(
     return Window("hour", first, first + dt.timedelta(days=n), hour=h, days=n)
 
 
+# Layers that past windows read from raw MDS records, which are kept only so long
+# (`nuanxin.mds.retention`): a day before that would draw an empty map, not the city.
+RAW_RECORD_LAYERS = {"bikes": "events", "trip_origins": "trips", "trip_destinations": "trips"}
+
+
+def window_retained(layer: str, window: Window) -> None:
+    """Refuse a past window that starts before the raw records of `layer` are kept."""
+    kind = RAW_RECORD_LAYERS.get(layer)
+    if kind is None or window.start is None:
+        return
+    from nuanxin.mds.retention import retention_policy
+
+    days = retention_policy().days[kind]
+    kept_since = timezone.localdate() - dt.timedelta(days=days - 1)
+    if timezone.localtime(window.start).date() < kept_since:
+        raise DomainError(
+            "window_past_retention",
+            _("“%(layer)s”图层的原始数据只保存 %(days)d 天，可查询 %(since)s 及以后的日期。")
+            % {"layer": layer_labels()[layer], "days": days, "since": kept_since.isoformat()},
+        )
+
+
 def parse_layer(layer: str) -> str:
     if layer not in LAYERS:
         raise DomainError(

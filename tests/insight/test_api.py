@@ -273,3 +273,27 @@ def test_worker_job_follows_up_plans_whose_window_ended(personas, city):
     assert plan.evaluated_at == later and plan.acted_bikes == 0  # nobody moved a bike
     assert set(plan.moves.values_list("outcome", flat=True)) == {"ignored"}
     assert rebalance_followup(later) == 0  # never twice
+
+
+def test_a_day_before_the_raw_records_are_kept_is_refused_for_their_layers(
+    personas, client_for, city
+):
+    """Past windows of these layers read MDS events and trips, pruned after 180 days: an
+    older day would draw an empty city. Decisions and notices are kept, so their layers
+    answer."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    c = client_for(personas.analyst)
+    today = timezone.localdate()
+    old = (today - dt.timedelta(days=200)).isoformat()
+    for layer in ("bikes", "trip_origins", "trip_destinations"):
+        r = c.get(f"{API}/heatmap?layer={layer}&window=day&date={old}")
+        assert r.status_code == 400 and r.json()["code"] == "window_past_retention"
+        assert "只保存 180 天" in r.json()["detail"]
+    assert c.get(f"{API}/heatmap?layer=violations&window=day&date={old}").status_code == 200
+    last_kept = (today - dt.timedelta(days=179)).isoformat()
+    assert c.get(f"{API}/heatmap?layer=bikes&window=day&date={last_kept}").status_code == 200
+    longest = c.get(f"{API}/heatmap?layer=trip_origins&window=hour&hour=8&days=60")
+    assert longest.status_code == 200
