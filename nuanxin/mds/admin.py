@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from nuanxin.mds.models import MdsEvent, Policy, Telemetry, Trip
+from nuanxin.mds.models import MdsEvent, Policy, PruneMark, Telemetry, Trip
 from nuanxin.mds.policy import policy_publish
 
 
@@ -45,6 +45,13 @@ class TripAdmin(ReadOnly):
     list_filter = ["operator"]
     list_select_related = ["operator", "bike"]
     show_full_result_count = False
+
+
+@admin.register(PruneMark)
+class PruneMarkAdmin(ReadOnly):
+    """How far retention has pruned each kind (the audit log has every chunk)."""
+
+    list_display = ["kind", "through_id", "updated_at"]
 
 
 @admin.register(Policy)
