@@ -87,6 +87,21 @@ class Agency:
         item.update(extra)
         return item
 
+    def trip(self, bike: Bike, **extra: Any) -> dict[str, Any]:
+        item = {
+            "provider_id": str(self.operator.provider_id),
+            "device_id": str(bike.device_id),
+            "trip_id": str(uuid.uuid4()),
+            "start_time": now_ms() - 600_000,
+            "end_time": now_ms() - 1000,
+            "start_location": {"lat": 33.86, "lng": 115.74},
+            "end_location": {"lat": 33.87, "lng": 115.75},
+            "duration": 599,
+            "distance": 1800,
+        }
+        item.update(extra)
+        return item
+
 
 @pytest.fixture
 def agency(personas: Any) -> Agency:

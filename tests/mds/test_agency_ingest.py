@@ -247,17 +247,7 @@ def test_telemetry_is_stored_idempotently_and_moves_the_bike(agency: Agency) -> 
 
 def test_trips_are_stored(agency: Agency) -> None:
     bike = agency.register(1)[0]
-    trip = {
-        "provider_id": str(agency.operator.provider_id),
-        "device_id": str(bike.device_id),
-        "trip_id": str(uuid.uuid4()),
-        "start_time": now_ms() - 600_000,
-        "end_time": now_ms() - 1000,
-        "start_location": {"lat": 33.86, "lng": 115.74},
-        "end_location": {"lat": 33.87, "lng": 115.75},
-        "duration": 599,
-        "distance": 1800,
-    }
+    trip = agency.trip(bike)
     assert_valid(mds_request_validator("agency", "/trips", "post"), [trip])
     response = agency.post("/trips", [trip])
     assert check(response, "/trips") == {"success": 1, "total": 1, "failures": []}

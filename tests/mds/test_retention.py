@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -47,20 +46,6 @@ def _received_days_ago(model: Any, days: float, **lookup: Any) -> None:
     model.objects.filter(**lookup).update(received_at=timezone.now() - timedelta(days=days))
 
 
-def _trip(agency: Agency, bike: Any) -> dict:
-    return {
-        "provider_id": str(agency.operator.provider_id),
-        "device_id": str(bike.device_id),
-        "trip_id": str(uuid.uuid4()),
-        "start_time": now_ms() - 600_000,
-        "end_time": now_ms() - 1000,
-        "start_location": {"lat": 33.86, "lng": 115.74},
-        "end_location": {"lat": 33.87, "lng": 115.75},
-        "duration": 599,
-        "distance": 1800,
-    }
-
-
 def _city_history(agency: Agency, spots: list) -> dict[str, Any]:
     """Half a year of a small city: plain records, a violation (its event is cited by the
     decision) fixed by a trip start (cited by the notice), and records of this week."""
@@ -78,9 +63,7 @@ def _city_history(agency: Agency, spots: list) -> dict[str, Any]:
     assert notice.status == Notice.Status.FIXED and notice.fix_source_id == fix["event_id"]
     points = [agency.telemetry(plain_bike, timestamp=ms - i * 1000) for i in range(4)]
     assert agency.post("/telemetry", points).json()["success"] == 4
-    assert (
-        agency.post("/trips", [_trip(agency, plain_bike) for _ in range(3)]).json()["success"] == 3
-    )
+    assert agency.post("/trips", [agency.trip(plain_bike) for _ in range(3)]).json()["success"] == 3
     _received_days_ago(MdsEvent, 200)
     _received_days_ago(Telemetry, 40)
     _received_days_ago(Trip, 200)
