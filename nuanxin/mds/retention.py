@@ -35,8 +35,6 @@ from nuanxin.mds.fastdb import select_in
 from nuanxin.mds.models import MdsEvent, PruneMark, Telemetry, Trip
 
 SYSTEM = "system:retention"
-# The heat maps (insight) read events and trips over windows of up to this many days.
-HEAT_MAP_MAX_DAYS = 60
 
 
 @dataclass(frozen=True)
@@ -45,13 +43,13 @@ class RecordKind:
     model: type[models.Model]
     key: str  # the MDS id column
     source: str | None  # ParkingCheck.source of decisions on these records
-    min_days: int
+    feeds_heat_maps: bool  # then kept at least as long as the heat maps' longest window
 
 
 KINDS: dict[str, RecordKind] = {
-    "events": RecordKind("events", MdsEvent, "event_id", "event", HEAT_MAP_MAX_DAYS),
-    "telemetry": RecordKind("telemetry", Telemetry, "telemetry_id", "telemetry", 1),
-    "trips": RecordKind("trips", Trip, "trip_id", None, HEAT_MAP_MAX_DAYS),
+    "events": RecordKind("events", MdsEvent, "event_id", "event", True),
+    "telemetry": RecordKind("telemetry", Telemetry, "telemetry_id", "telemetry", False),
+    "trips": RecordKind("trips", Trip, "trip_id", None, True),
 }
 
 
@@ -69,6 +67,8 @@ class RetentionPolicyInvalid(DomainError):
 def retention_policy() -> RetentionPolicy:
     """The days each kind is kept, checked: a whole number of days, at least one, and for
     events and trips at least the heat maps' longest window."""
+    from nuanxin.insight.selectors import MAX_HOUR_DAYS
+
     policy = bike_policy()
     raw = policy.retention
     days: dict[str, int] = {}
@@ -81,11 +81,12 @@ def retention_policy() -> RetentionPolicy:
                 _("停放政策数据的 retention.%(name)s 须为整数天数，现为 %(value)r。")
                 % {"name": name, "value": value},
             )
-        if value < kind.min_days:
+        least = MAX_HOUR_DAYS if kind.feeds_heat_maps else 1
+        if value < least:
             raise RetentionPolicyInvalid(
                 "retention_policy_invalid",
                 _("停放政策数据的 retention.%(name)s 至少为 %(min)d 天，现为 %(value)d。")
-                % {"name": name, "min": kind.min_days, "value": value},
+                % {"name": name, "min": least, "value": value},
             )
         days[kind.name] = value
     return RetentionPolicy(days=days, version=policy.version)
@@ -126,7 +127,13 @@ def _cited(kind: RecordKind, keys: list[str]) -> set[str]:
 
 
 def _chunk_prune(
-    kind: RecordKind, *, after_id: int, cutoff: datetime, rows: int, dry_run: bool
+    kind: RecordKind,
+    *,
+    after_id: int,
+    cutoff: datetime,
+    rows: int,
+    policy: RetentionPolicy,
+    dry_run: bool,
 ) -> tuple[int, int, int, bool]:
     """One chunk: (deleted, kept, last id walked, more old records may follow)."""
     walk = kind.model._default_manager.filter(pk__gt=after_id).order_by("pk")
@@ -150,6 +157,7 @@ def _chunk_prune(
     with transaction.atomic():
         manager = kind.model._default_manager
         deleted = manager.filter(pk__in=doomed).delete()[0] if doomed else 0
+        PruneMark.objects.get_or_create(kind=kind.name)
         PruneMark.objects.filter(kind=kind.name).update(
             through_id=Greatest("through_id", last), updated_at=timezone.now()
         )
@@ -163,8 +171,8 @@ def _chunk_prune(
                 "deleted": deleted,
                 "kept_as_evidence": len(old) - len(doomed),
                 "received_before": cutoff.isoformat(),
-                "retention_days": retention_policy().days[kind.name],
-                "policy_version": retention_policy().version,
+                "retention_days": policy.days[kind.name],
+                "policy_version": policy.version,
             },
         )
     return deleted, len(old) - len(doomed), last, more
@@ -197,7 +205,7 @@ def mds_records_prune(
     run_started = time.monotonic()
     for position, kind in enumerate(chosen):
         # Each kind gets an equal share of what is left of the budget: a backlog of one never
-        # starves the others, and the time a kind with nothing to do leaves goes to the rest.
+        # starves the others, and time a kind leaves unused goes to the kinds after it.
         started = time.monotonic()
         share = (
             None
@@ -207,12 +215,18 @@ def mds_records_prune(
         cutoff = now - timedelta(days=policy.days[kind.name])
         report.received_before[kind.name] = cutoff
         report.deleted[kind.name] = report.kept_as_evidence[kind.name] = 0
-        mark, _created = PruneMark.objects.get_or_create(kind=kind.name)
-        after_id = mark.through_id
+        # Read only: the mark is written with the chunk that moves it (a dry run writes none).
+        mark = PruneMark.objects.filter(kind=kind.name).values_list("through_id", flat=True)
+        after_id = mark.first() or 0
         more = True
         while more:  # at least one chunk per kind and run, however small the budget
             deleted, kept, after_id, more = _chunk_prune(
-                kind, after_id=after_id, cutoff=cutoff, rows=chunk_rows, dry_run=dry_run
+                kind,
+                after_id=after_id,
+                cutoff=cutoff,
+                rows=chunk_rows,
+                policy=policy,
+                dry_run=dry_run,
             )
             report.deleted[kind.name] += deleted
             report.kept_as_evidence[kind.name] += kept
