@@ -48,6 +48,22 @@ def run(cmd: list[str], env: dict[str, str]) -> None:
     subprocess.run(cmd, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
 
 
+def demo_env(var: Path) -> dict[str, str]:
+    """The environment of a benchmark's Django processes: the demo settings on a database
+    of its own under `var` (SQLite unless the caller sets DATABASE_URL), a fresh secret."""
+    env = {
+        **os.environ,
+        "NUANXIN_VAR_DIR": str(var),
+        "NUANXIN_DEMO": "1",
+        "SECRET_KEY": "bench-" + uuid.uuid4().hex,
+        "PYTHONPATH": str(ROOT),
+        "DB_CONN_MAX_AGE": "60",
+    }
+    env.pop("NUANXIN_TESTING", None)
+    env.pop("DATABASE_URL", None)
+    return env
+
+
 def setup(env: dict[str, str], scale: float) -> dict:
     manage = [sys.executable, "manage.py"]
     run([*manage, "migrate", "-v0"], env)
@@ -426,15 +442,7 @@ def main() -> None:
         parser.error(f"--phases: unknown {', '.join(sorted(unknown))} (evaluated, stored only)")
 
     var = Path(tempfile.mkdtemp(prefix="nx-bench-ingest-"))
-    env = {
-        **os.environ,
-        "NUANXIN_VAR_DIR": str(var),
-        "NUANXIN_DEMO": "1",
-        "SECRET_KEY": "bench-" + uuid.uuid4().hex,
-        "PYTHONPATH": str(ROOT),
-        "DB_CONN_MAX_AGE": "60",
-    }
-    env.pop("NUANXIN_TESTING", None)
+    env = demo_env(var)
     if args.postgres:
         env["DATABASE_URL"] = (
             f"postgresql://{os.environ['PGUSER']}:{os.environ.get('PGPASSWORD', '')}@"

@@ -34,14 +34,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from ingest import bare_sqlite_batch, make_batches, setup  # noqa: E402
+from ingest import bare_sqlite_batch, demo_env, make_batches, setup  # noqa: E402
 from telemetry_batches import bare_telemetry_batch, make_telemetry_batches  # noqa: E402
 
 
@@ -208,16 +207,7 @@ def main() -> None:
         sys.exit("--instructions needs valgrind (Debian: apt install valgrind)")
 
     seed = Path(tempfile.mkdtemp(prefix="nx-bench-inprocess-"))
-    env = {
-        **os.environ,
-        "NUANXIN_VAR_DIR": str(seed / "seed"),
-        "NUANXIN_DEMO": "1",
-        "SECRET_KEY": "bench-" + uuid.uuid4().hex,
-        "PYTHONPATH": str(ROOT),
-        "DB_CONN_MAX_AGE": "60",
-    }
-    env.pop("NUANXIN_TESTING", None)
-    env.pop("DATABASE_URL", None)
+    env = demo_env(seed / "seed")
     try:
         t0 = time.perf_counter()
         data = setup(env, 1.0)

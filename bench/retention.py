@@ -24,13 +24,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from ingest import make_batches, setup  # noqa: E402
+from ingest import demo_env, make_batches, setup  # noqa: E402
 
 
 def child(args: argparse.Namespace) -> None:
@@ -91,15 +90,7 @@ def main() -> None:
         child(args)
         return
     work = Path(tempfile.mkdtemp(prefix="nx-bench-retention-"))
-    env = {
-        **os.environ,
-        "NUANXIN_VAR_DIR": str(work / "seed"),
-        "NUANXIN_DEMO": "1",
-        "SECRET_KEY": "bench-" + uuid.uuid4().hex,
-        "PYTHONPATH": str(ROOT),
-    }
-    env.pop("NUANXIN_TESTING", None)
-    env.pop("DATABASE_URL", None)
+    env = demo_env(work / "seed")
 
     def run(phase: str, var: Path) -> str:
         command = [sys.executable, __file__, "--child", "--phase", phase]
