@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.contrib import admin
@@ -67,8 +66,7 @@ def _crawl(client: Client, limit: int = 150, per_pattern: int = 2) -> tuple[int,
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_no_page_fails_on_a_seeded_city(tmp_path: Path, settings: Any) -> None:
-    settings.DEBUG_PROPAGATE_EXCEPTIONS = False
+def test_no_page_fails_on_a_seeded_city(tmp_path: Path) -> None:
     call_command("seed_demo", "--scale", "0.02", "--accounts-file", str(tmp_path / "a.json"))
     users = get_user_model().objects.all()
     superuser = users.filter(is_superuser=True).first()
