@@ -9,8 +9,8 @@ What it does:
 1. a throw-away NUANXIN_VAR_DIR seeded as bench/ingest.py seeds it (SQLite: 1,890 spots,
    20,000 bikes, 3 operators);
 2. for each phase, a child process on a fresh copy of that database calls `events_ingest`
-   for the same batches of 1,000 events (bench/ingest.py's `make_batches`), after a few
-   warm-up batches, and prints per batch: CPU, wall time, and the time the SQLite write
+   for the same batches of 1,000 events (`event_batches.make_batches`, which bench/ingest.py
+   sends), after a few warm-up batches, and prints per batch: CPU, wall time, and the time the SQLite write
    lock was held (BEGIN IMMEDIATE to COMMIT: the part two workers cannot overlap), and
    the ParkingCheck rows written; with `--kind telemetry` the batches are 1,000 points of
    parked bikes (every bike `available`, so each point is judged; 2 % outside a spot),
@@ -40,7 +40,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from ingest import bare_sqlite_batch, demo_env, make_batches, setup  # noqa: E402
+from event_batches import make_batches  # noqa: E402
+from ingest import bare_sqlite_batch, demo_env, setup  # noqa: E402
 from telemetry_batches import bare_telemetry_batch, make_telemetry_batches  # noqa: E402
 
 

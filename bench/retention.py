@@ -29,7 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from ingest import demo_env, make_batches, setup  # noqa: E402
+from event_batches import make_batches  # noqa: E402
+from ingest import demo_env, setup  # noqa: E402
 
 
 def child(args: argparse.Namespace) -> None:

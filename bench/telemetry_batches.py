@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from ingest import batch_bodies, located, position, random_uuid  # bench/ingest.py
+from event_batches import batch_bodies, located, position, random_uuid
 
 
 def make_telemetry_batches(

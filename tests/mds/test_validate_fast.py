@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from nuanxin.mds.ingest.common import BodyItems
+from nuanxin.mds.ingest.batch import BodyItems
 from nuanxin.mds.ingest.events import event_checked, events_ingest
 from nuanxin.mds.ingest.telemetry import telemetry_checked
 from nuanxin.mds.models import MdsEvent, Telemetry

@@ -1,18 +1,20 @@
 """MDS Agency ingest: events, telemetry, trips. The hot path of the bikes platform.
 
-`common` holds the batch contract and the shared steps, `events` and `telemetry` (with trips)
+`batch` holds the batch contract, `common` the shared steps, `events` and `telemetry` (with trips)
 the three endpoints' services.
 """
 
-from nuanxin.mds.ingest.common import (
-    MOVED_EVENT_TYPES,
-    PARKED_EVENT_TYPES,
+from nuanxin.mds.ingest.batch import (
     BatchRefused,
     BulkResult,
-    CityBoundary,
     batch_check,
     body_parse,
     body_too_large,
+)
+from nuanxin.mds.ingest.common import (
+    MOVED_EVENT_TYPES,
+    PARKED_EVENT_TYPES,
+    CityBoundary,
     devices_resolve,
     evaluation_enabled,
 )

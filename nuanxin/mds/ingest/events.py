@@ -17,18 +17,21 @@ from nuanxin.bikes.services import unregistered_record
 from nuanxin.compliance import hooks
 from nuanxin.mds import validate as v
 from nuanxin.mds.fastdb import Prepared, adapter, bulk_insert_sql
+from nuanxin.mds.ingest.batch import (
+    BulkResult,
+    batch_check,
+    body_items,
+    items_parse,
+)
 from nuanxin.mds.ingest.common import (
     MOVED_EVENT_TYPES,
     NO_EXTRAS,
     PARKED_EVENT_TYPES,
     POSITION_UPDATE,
-    BulkResult,
     CityBoundary,
     StoredBefore,
     already_stored,
     batch_audit,
-    batch_check,
-    body_items,
     call_hooks,
     decisions_clear,
     decisions_inline,
@@ -36,7 +39,6 @@ from nuanxin.mds.ingest.common import (
     existing_ids,
     extras_json,
     ingest_passes,
-    items_parse,
     judge_parked,
     latest_allowed_ms,
     operator_prepare,

@@ -16,25 +16,27 @@ from nuanxin.bikes.services import unregistered_record
 from nuanxin.compliance import hooks
 from nuanxin.mds import validate as v
 from nuanxin.mds.fastdb import adapter, bulk_insert, bulk_insert_prepare
+from nuanxin.mds.ingest.batch import (
+    BulkResult,
+    batch_check,
+    body_items,
+    duplicate_error,
+    items_parse,
+)
 from nuanxin.mds.ingest.common import (
     NO_EXTRAS,
-    BulkResult,
     CityBoundary,
     StoredBefore,
     advance_position,
     already_stored,
     batch_audit,
-    batch_check,
-    body_items,
     call_hooks,
     decisions_clear,
     decisions_inline,
-    duplicate_error,
     evaluation_enabled,
     existing_ids,
     extras_json,
     ingest_passes,
-    items_parse,
     judge_parked,
     latest_allowed_ms,
     operator_prepare,
