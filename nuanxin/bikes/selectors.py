@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.utils import timezone
 
 from nuanxin.bikes.models import Bike, Operator, SpotVersion, UnregisteredSighting
+
+if TYPE_CHECKING:
+    from nuanxin.opcredit.models import Assessment
 
 
 @dataclass(frozen=True)
@@ -175,3 +180,102 @@ def unregistered_devices_count(
     if until is not None:
         qs = qs.filter(first_seen_at__lt=until)
     return qs.count()
+
+
+# MDS states of a bike on the street in the city (those a fleet cap counts); not removed
+# (registered, withdrawn or decommissioned), missing, non-contactable or elsewhere.
+IN_SERVICE_STATES = ("available", "non_operational", "reserved", "on_trip")
+
+
+@dataclass(frozen=True)
+class OperatorOverview:
+    """One operator's row on the staff overview (/staff/bikes/)."""
+
+    operator: Operator
+    registered: int
+    in_service: int
+    open_notices: int
+    fixed_recent: int  # notices fixed within the window (by closing time)
+    penalised_recent: int  # notices penalised within the window (by closing time)
+    latest_assessment: Assessment | None
+
+    @property
+    def rectification_rate(self) -> float | None:
+        """Fixed ÷ (fixed + penalised) over the window; None when neither happened."""
+        decided = self.fixed_recent + self.penalised_recent
+        return self.fixed_recent / decided if decided else None
+
+    @property
+    def rectification_percent(self) -> float | None:
+        rate = self.rectification_rate
+        return None if rate is None else rate * 100
+
+
+def operators_overview(*, now: datetime | None = None, days: int = 30) -> list[OperatorOverview]:
+    """Every operator (code order) with its fleet, notices and latest assessment.
+
+    Open notices are those open now; fixed and penalised count the notices closed in the
+    `days` up to `now`. The latest assessment is the one whose period ends last. Four
+    queries whatever the number of operators: operators (with the id of their latest
+    assessment), bikes grouped by operator, notices grouped by operator, the assessments.
+    """
+    # notices and opcredit build on bikes: imported here so that bikes never loads them first.
+    from nuanxin.notices.models import Notice
+    from nuanxin.opcredit.models import Assessment
+
+    now = now or timezone.now()
+    since = now - timedelta(days=days)
+    latest = (
+        Assessment.objects.filter(operator=OuterRef("pk"))
+        .order_by("-period_end", "-period_start", "-pk")
+        .values("pk")[:1]
+    )
+    operators = list(
+        Operator.objects.annotate(latest_assessment_id=Subquery(latest)).order_by("code")
+    )
+    fleets: dict[int, tuple[int, int]] = {
+        operator_id: (registered, in_service)
+        for operator_id, registered, in_service in Bike.objects.order_by()
+        .values("operator_id")
+        .annotate(
+            registered=Count("pk"),
+            in_service=Count("pk", filter=Q(vehicle_state__in=IN_SERVICE_STATES)),
+        )
+        .values_list("operator_id", "registered", "in_service")
+    }
+    status = Notice.Status
+    closed_recently = Q(closed_at__gte=since, closed_at__lte=now)
+    notices: dict[int, tuple[int, int, int]] = {
+        operator_id: (open_n, fixed, penalised)
+        for operator_id, open_n, fixed, penalised in Notice.objects.filter(
+            Q(status=status.OPEN)
+            | (Q(status__in=[status.FIXED, status.PENALISED]) & closed_recently)
+        )
+        .order_by()
+        .values("operator_id")
+        .annotate(
+            open_n=Count("pk", filter=Q(status=status.OPEN)),
+            fixed=Count("pk", filter=Q(status=status.FIXED) & closed_recently),
+            penalised=Count("pk", filter=Q(status=status.PENALISED) & closed_recently),
+        )
+        .values_list("operator_id", "open_n", "fixed", "penalised")
+    }
+    assessments = Assessment.objects.in_bulk(
+        [op.latest_assessment_id for op in operators if op.latest_assessment_id is not None]
+    )
+    rows = []
+    for op in operators:
+        registered, in_service = fleets.get(op.pk, (0, 0))
+        open_n, fixed, penalised = notices.get(op.pk, (0, 0, 0))
+        rows.append(
+            OperatorOverview(
+                operator=op,
+                registered=registered,
+                in_service=in_service,
+                open_notices=open_n,
+                fixed_recent=fixed,
+                penalised_recent=penalised,
+                latest_assessment=assessments.get(op.latest_assessment_id),
+            )
+        )
+    return rows

@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from nuanxin.bikes import views
 
 app_name = "bikes"
-urlpatterns: list = []
+urlpatterns = [
+    path("staff/bikes/", views.staff_overview, name="staff_overview"),
+]

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from nuanxin.core.health import health_report
+from nuanxin.core.nav import sections_for
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -39,4 +40,4 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def staff_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/staff_home.html")
+    return render(request, "core/staff_home.html", {"groups": sections_for(request.user)})

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from nuanxin.notices.models import Notice
 
@@ -65,3 +66,36 @@ def notice_as_dict(n: Notice) -> dict[str, Any]:
 
 def notices_in_period(*, operator_id: int, start: datetime, end: datetime) -> QuerySet[Notice]:
     return Notice.objects.filter(operator_id=operator_id, issued_at__gte=start, issued_at__lt=end)
+
+
+def notices_filter(
+    qs: QuerySet[Notice],
+    *,
+    status: str = "",
+    operator_code: str = "",
+    query: str = "",
+    overdue: bool = False,
+    now: datetime | None = None,
+) -> QuerySet[Notice]:
+    """The staff list's filters on notices already scoped to the viewer, newest first.
+
+    `query`: a notice number or a plate, whole or its beginning. `overdue`: still open
+    after its deadline."""
+    qs = qs.select_related(None).select_related("bike", "operator", "worker")
+    if status:
+        qs = qs.filter(status=status)
+    if operator_code:
+        qs = qs.filter(operator__code=operator_code)
+    query = query.strip().upper()  # numbers are NX…, plates 亳A…: both upper case
+    if query:
+        qs = qs.filter(Q(number__startswith=query) | Q(bike__plate__startswith=query))
+    if overdue:
+        qs = qs.filter(status=Notice.Status.OPEN, deadline__lt=now or timezone.now())
+    return qs.order_by("-issued_at", "-pk")
+
+
+def notice_status_counts(qs: QuerySet[Notice]) -> dict[str, int]:
+    """How many of `qs` are in each status (every status, zeros included), in one query."""
+    return qs.order_by().aggregate(
+        **{value: Count("pk", filter=Q(status=value)) for value in Notice.Status.values}
+    )

@@ -37,17 +37,19 @@ def portal_home(request: HttpRequest) -> HttpResponse:
 @login_required
 def portal_notice(request: HttpRequest, number: str) -> HttpResponse:
     notice = access_portal_notice(request.user, number)
-    return render(
-        request,
-        "notices/portal_notice.html",
-        {
-            "notice": notice,
-            "explanation": notice.check_ref.explanation(),
-            "penalty": getattr(notice, "penalty", None)
-            if notice.status == Notice.Status.PENALISED
-            else None,
-        },
-    )
+    return render(request, "notices/portal_notice.html", notice_page(notice))
+
+
+def notice_page(notice: Notice, *, staff: bool = False) -> dict:
+    """The notice page's context, for the operator portal and (`staff`) for city staff."""
+    return {
+        "notice": notice,
+        "staff": staff,
+        "explanation": notice.check_ref.explanation(),
+        "penalty": getattr(notice, "penalty", None)
+        if notice.status == Notice.Status.PENALISED
+        else None,
+    }
 
 
 @login_required

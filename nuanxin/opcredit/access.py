@@ -22,3 +22,15 @@ def access_assessment(principal: Any, assessment_id: int) -> Assessment:
     if a is None:
         raise not_found()
     return a
+
+
+def assessment_search(
+    principal: Any, *, operator: str = "", kind: str = ""
+) -> QuerySet[Assessment]:
+    """The visible assessments, optionally of one operator (by code) and kind; newest first."""
+    qs = assessments_visible(principal)
+    if operator:
+        qs = qs.filter(operator__code=operator)
+    if kind in Assessment.Kind.values:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("-period_end", "-period_start", "operator__code", "-pk")

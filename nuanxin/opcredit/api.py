@@ -6,12 +6,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
-from ninja import Router, Schema
+from django.http import FileResponse, HttpRequest
+from ninja import Field, Router, Schema
 
 from nuanxin.accounts.auth import operator_auth, staff_auth
 from nuanxin.opcredit.access import access_assessment, assessments_visible
 from nuanxin.opcredit.models import Assessment
+from nuanxin.opcredit.views import assessment_pdf_response
 
 router = Router(tags=["opcredit"], auth=[operator_auth, staff_auth])
 
@@ -31,6 +32,14 @@ class AssessmentOut(Schema):
     rules_version: str
     metrics: dict[str, Any]
     breakdown: list[dict[str, Any]]
+    report_url: str | None = Field(
+        description="the PDF report at GET /api/v1/opcredit/assessments/{id}/report.pdf "
+        "(same authentication as this API); null when no report has been generated"
+    )
+
+
+def _report_url(a: Assessment) -> str | None:
+    return f"/api/v1/opcredit/assessments/{a.pk}/report.pdf" if a.pdf else None
 
 
 def _out(a: Assessment) -> dict[str, Any]:
@@ -49,6 +58,7 @@ def _out(a: Assessment) -> dict[str, Any]:
         "rules_version": a.rules_version,
         "metrics": a.metrics,
         "breakdown": a.breakdown,
+        "report_url": _report_url(a),
     }
 
 
@@ -61,3 +71,25 @@ def assessments_list(request: HttpRequest) -> list[dict[str, Any]]:
 @router.get("/assessments/{assessment_id}", response=AssessmentOut, summary="一次考核")
 def assessments_get(request: HttpRequest, assessment_id: int) -> dict[str, Any]:
     return _out(access_assessment(request.auth, assessment_id))  # type: ignore[attr-defined]
+
+
+@router.get(
+    "/assessments/{assessment_id}/report.pdf",
+    summary="考核报告PDF",
+    description=(
+        "The assessment's stored PDF report (application/pdf, inline). An operator token gets "
+        "only its own operator's reports, a staff session all; 404 outside that scope or when "
+        "no report has been generated. `report_url` in the assessment points here; the same "
+        "report is at /assessments/{id}/report.pdf for a browser session."
+    ),
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "PDF",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def assessments_report(request: HttpRequest, assessment_id: int) -> FileResponse:
+    return assessment_pdf_response(access_assessment(request.auth, assessment_id))  # type: ignore[attr-defined]

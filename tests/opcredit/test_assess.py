@@ -23,17 +23,6 @@ from tests.compliance.factories import make_bike
 SH = dt.timezone(dt.timedelta(hours=8))
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "media")},
-        },
-    }
-
-
 def notice(operator, bike, issued: dt.datetime, status: str, minutes: float = 5) -> Notice:
     check = ParkingCheck.objects.create(
         bike=bike,

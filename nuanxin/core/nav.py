@@ -1,0 +1,96 @@
+"""The workbench's sections (`/staff/`): which pages each role is offered.
+
+Each page still guards itself (its `access_*` helper or `require_role`); this list only
+decides what to offer, so that nobody is shown a tile that answers 403. The role sets are
+the ones those guards use, imported from the apps that own them, and
+tests/core/test_nav.py opens every section as every persona: each section offered must
+open, each section withheld must refuse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from nuanxin.core.access import STAFF_ROLES
+
+
+@dataclass(frozen=True)
+class Section:
+    path: str
+    label: str | Promise
+    group: str | Promise
+    offered_to: Callable[[Any], bool]
+
+
+def _roles(*roles: str) -> Callable[[Any], bool]:
+    """Offered to these roles, and to a superuser (whom every `require_role` lets in)."""
+    allowed = frozenset(roles)
+    return lambda user: user.is_superuser or user.role in allowed
+
+
+def _only(*roles: str) -> Callable[[Any], bool]:
+    """Offered to these roles alone: a portal a superuser could open but has no use for."""
+    allowed = frozenset(roles)
+    return lambda user: user.role in allowed
+
+
+def _everyone(user: Any) -> bool:
+    return True
+
+
+def _admin_site(user: Any) -> bool:
+    return bool(user.is_staff)
+
+
+STREET = _("市容与商户")
+ENFORCEMENT = _("执法办案")
+BIKES = _("共享单车")
+COMMAND = _("指挥中心")
+MINE = _("我的")
+OTHER = _("其他")
+
+
+def sections() -> list[Section]:
+    # The apps' role sets, imported here: core is imported by every app.
+    from nuanxin.bikes.access import OPERATOR_ROLES
+    from nuanxin.insight.access import CITY_ROLES, MAP_ROLES
+    from nuanxin.notices.access import PORTAL_ROLES
+
+    staff = _roles(*STAFF_ROLES)
+    return [
+        Section("/portal/", _("我的店铺"), MINE, _only("merchant")),
+        Section("/portal/complaints/", _("投诉处理"), MINE, _only("merchant")),
+        Section("/operator/", _("企业门户"), MINE, _only(*PORTAL_ROLES)),
+        Section("/staff/merchants/", _("市场主体"), STREET, staff),
+        Section("/staff/complaints/", _("投诉协同"), STREET, staff),
+        Section("/staff/complaints/overdue/", _("超期督办"), STREET, staff),
+        Section("/staff/doorcodes/counterfeits/", _("疑似仿冒码"), STREET, staff),
+        Section("/staff/violations/", _("首违普法/告诫"), ENFORCEMENT, staff),
+        Section("/staff/cases/", _("执法案件"), ENFORCEMENT, staff),
+        Section("/staff/laws/", _("法条与行为库"), ENFORCEMENT, staff),
+        Section("/staff/documents/", _("执法文书"), ENFORCEMENT, staff),
+        Section("/staff/bikes/", _("运营企业总览"), BIKES, staff),
+        Section("/staff/bikes/notices/", _("暖心提醒列表"), BIKES, staff),
+        Section("/assessments/", _("考核报告"), BIKES, _roles(*STAFF_ROLES, *OPERATOR_ROLES)),
+        Section(
+            "/dashboard/rebalance/", _("调度建议"), BIKES, _roles(*CITY_ROLES, "operator_admin")
+        ),
+        Section("/dashboard/fleet/", _("运演与配额"), BIKES, _roles(*CITY_ROLES)),
+        Section("/dashboard/", _("城市运行驾驶舱"), COMMAND, _roles(*MAP_ROLES)),
+        Section("/api/v1/docs", _("API 文档"), OTHER, _everyone),
+        Section("/admin/", _("后台配置"), OTHER, _admin_site),
+    ]
+
+
+def sections_for(user: Any) -> list[tuple[str | Promise, list[Section]]]:
+    """The sections offered to `user`, grouped in the order of `sections()`."""
+    groups: dict[str, tuple[str | Promise, list[Section]]] = {}
+    for section in sections():
+        if section.offered_to(user):
+            groups.setdefault(str(section.group), (section.group, []))[1].append(section)
+    return list(groups.values())
