@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from nuanxin.bikes.selectors import operators_overview
 from nuanxin.core.access import require_staff
+from nuanxin.core.nav import offered
 
 OVERVIEW_DAYS = 30
 
@@ -17,7 +18,7 @@ OVERVIEW_DAYS = 30
 @login_required
 @require_GET
 def staff_overview(request: HttpRequest) -> HttpResponse:
-    require_staff(request.user)
+    user = require_staff(request.user)
     now = timezone.now()
     return render(
         request,
@@ -26,5 +27,8 @@ def staff_overview(request: HttpRequest) -> HttpResponse:
             "rows": operators_overview(now=now, days=OVERVIEW_DAYS),
             "now": now,
             "days": OVERVIEW_DAYS,
+            "links": offered(
+                user, "/staff/bikes/notices/", "/assessments/", "/dashboard/", "/dashboard/fleet/"
+            ),
         },
     )

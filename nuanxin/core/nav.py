@@ -94,3 +94,10 @@ def sections_for(user: Any) -> list[tuple[str | Promise, list[Section]]]:
         if section.offered_to(user):
             groups.setdefault(str(section.group), (section.group, []))[1].append(section)
     return list(groups.values())
+
+
+def offered(user: Any, *paths: str) -> list[Section]:
+    """Those of these sections offered to `user`, in the order given: a page's links to
+    other pages, so that none of them answers 403."""
+    by_path = {s.path: s for s in sections()}
+    return [by_path[p] for p in paths if by_path[p].offered_to(user)]

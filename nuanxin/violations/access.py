@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
 from nuanxin.core.access import filter_by_district, not_found, require_staff
 from nuanxin.violations.models import Party, Slip, Violation
@@ -56,8 +57,16 @@ def access_party(user: Any, party_id: Any) -> Party:
     return party
 
 
+RECORDER_ROLES = frozenset({"officer", "dispatcher", "chief", "bureau_admin"})
+
+
+def may_record(user: Any) -> bool:
+    """Whether `user` may record violations (the list offers the form only to them)."""
+    return bool(user.is_superuser or getattr(user, "role", "") in RECORDER_ROLES)
+
+
 def require_recorder(user: Any) -> Any:
     user = require_staff(user)
-    if not (user.is_superuser or user.role in {"officer", "dispatcher", "chief", "bureau_admin"}):
-        raise PermissionDenied
+    if not may_record(user):
+        raise PermissionDenied(_("您的角色无权记录违法行为。"))
     return user

@@ -18,6 +18,7 @@ from nuanxin.merchants.models import Merchant
 from nuanxin.violations.access import (
     access_party,
     access_violation,
+    may_record,
     require_recorder,
     violations_visible,
 )
@@ -42,7 +43,13 @@ def violation_list_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "violations/list.html",
-        {"page": page, "q": q, "outcome": outcome, "outcomes": Outcome.choices},
+        {
+            "page": page,
+            "q": q,
+            "outcome": outcome,
+            "outcomes": Outcome.choices,
+            "can_record": may_record(request.user),
+        },
     )
 
 
@@ -146,6 +153,7 @@ def violation_detail(request: HttpRequest, violation_id: int) -> HttpResponse:
             "slip": slip,
             "sections": slip_sections(slip.content) if slip else [],
             "warning": warning,
+            "can_record": may_record(request.user),
         },
     )
 

@@ -175,3 +175,20 @@ def test_the_overview_takes_the_same_number_of_queries_however_many_operators_th
         html = client.get(URL).content.decode()
     assert cell(html, "extra3", "in-service") == "1"
     assert cell(html, "extra3", "period") == "2026-10"
+
+
+def test_the_overview_links_only_to_pages_the_viewer_can_open(personas, client_for):
+    def links(user: Any) -> list[str]:
+        html = client_for(user).get(URL).content.decode()
+        found = re.search(r'<p id="bike-links">(.*?)</p>', html, re.S)
+        assert found
+        return re.findall(r'href="([^"]+)"', found.group(1))
+
+    assert links(personas.dispatcher) == [
+        "/staff/bikes/notices/",
+        "/assessments/",
+        "/dashboard/",
+        "/dashboard/fleet/",
+    ]
+    assert links(personas.officer_a) == ["/staff/bikes/notices/", "/assessments/", "/dashboard/"]
+    assert links(personas.reviewer) == ["/staff/bikes/notices/", "/assessments/"]

@@ -1,6 +1,7 @@
 """Every page answers without a server error on a seeded city: each Django admin page of
 every registered model (list, search, add, an object, its history) as the superuser, and
-every page a persona can reach by following links from the home pages."""
+every page a persona can reach by following links from the home page and the workbench;
+and no page shows a user a link that refuses them (403) or leads nowhere (404)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
 LINK = re.compile(r'(?:href|hx-get)="(/[^"#]*)"')
-START = ["/", "/ops/", "/m/", "/portal/", "/dashboard/"]
+START = ["/", "/staff/"]
 SKIP = ("/static/", "/media/", "/admin/", "/accounts/logout")
 
 
@@ -43,10 +44,14 @@ def _pattern(path: str) -> str:
 
 
 def _crawl(client: Client, limit: int = 150, per_pattern: int = 2) -> tuple[int, list]:
-    """Breadth-first over same-site links; a few pages of each URL shape."""
-    queue, seen, shapes, failures = list(START), set(), {}, []
+    """Breadth-first over same-site links; a few pages of each URL shape. A failure is a
+    server error anywhere, or a link that answers 403 or 404 (with the page that showed it)."""
+    queue: list[tuple[str, str | None]] = [(p, None) for p in START]
+    seen: set[str] = set()
+    shapes: dict[str, int] = {}
+    failures = []
     while queue and len(seen) < limit:
-        path = queue.pop(0)
+        path, source = queue.pop(0)
         if path in seen or path.startswith(SKIP):
             continue
         shape = _pattern(path)
@@ -55,12 +60,16 @@ def _crawl(client: Client, limit: int = 150, per_pattern: int = 2) -> tuple[int,
         shapes[shape] = shapes.get(shape, 0) + 1
         seen.add(path)
         response = client.get(path)
-        if response.status_code >= 500:
-            failures.append((path, response.status_code))
+        if response.status_code >= 500 or (
+            source is not None and response.status_code in (403, 404)
+        ):
+            failures.append((path, response.status_code, source))
             continue
         if response.status_code == 200 and "html" in response.get("Content-Type", ""):
             body = response.content.decode("utf-8", "replace")
-            queue.extend(m.replace("&amp;", "&") for m in LINK.findall(body) if m not in seen)
+            queue.extend(
+                (m.replace("&amp;", "&"), path) for m in LINK.findall(body) if m not in seen
+            )
     return len(seen), failures
 
 

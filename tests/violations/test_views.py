@@ -176,3 +176,15 @@ def test_timeline_provider_feeds_the_merchant_timeline(personas: Any, violation:
 
     kinds = [e.kind for e in timeline_for(merchant=personas.merchant_shop)]
     assert "education" in kinds
+
+
+def test_the_record_form_is_offered_only_to_roles_that_may_record(
+    personas: Any, violation: Violation, client_for: Any
+) -> None:
+    new = 'href="/staff/violations/new/"'
+    for user, offered in ((personas.officer_a, True), (personas.reviewer, False)):
+        client = client_for(user)
+        assert (new in client.get("/staff/violations/").content.decode()) is offered
+        detail = client.get(f"/staff/violations/{violation.pk}/").content.decode()
+        assert (new in detail) is offered
+        assert (client.get("/staff/violations/new/").status_code == 200) is offered
