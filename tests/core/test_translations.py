@@ -73,3 +73,31 @@ def test_every_marked_chinese_string_has_an_english_translation(tmp_path):
                 if CJK.search(msgid) and english(context, msgid, plural) == msgid:
                     missing.append(f"{where}: {msgid}")
     assert not missing, "no English for:\n" + "\n".join(sorted(set(missing)))
+
+
+# Chinese a template may show as it is: the brand, the switch to Chinese (always written in
+# Chinese), and the server error page, which renders without a request and so speaks both.
+AS_IS = {("base.html", "暖芯"), ("base.html", "中文")}
+BILINGUAL = {"500.html"}
+NOT_TEXT = [
+    re.compile(r"\{%\s*blocktranslate.*?endblocktranslate\s*%\}", re.S),
+    re.compile(r"\{%\s*translate\s+(\"[^\"]*\"|'[^']*').*?%\}"),
+    re.compile(r"_\((\"[^\"]*\"|'[^']*')\)"),
+    re.compile(r"\{#.*?#\}", re.S),
+    re.compile(r"<script.*?</script>", re.S),
+]
+
+
+def test_templates_show_no_chinese_outside_translation_tags():
+    unmarked = []
+    for path in sorted((ROOT / "templates").glob("**/*.html")):
+        name = str(path.relative_to(ROOT / "templates"))
+        if name in BILINGUAL:
+            continue
+        text = path.read_text(encoding="utf-8")
+        for pattern in NOT_TEXT:
+            text = pattern.sub("", text)
+        for run in re.findall(r"[\u4e00-\u9fff]+", text):
+            if (name, run) not in AS_IS:
+                unmarked.append(f"{name}: {run}")
+    assert not unmarked, unmarked
