@@ -19,10 +19,9 @@ from nuanxin.notices.penalties import penalties_issue_due
 from nuanxin.opcredit.services import assessment_run
 from tests.compliance.factories import make_bike, make_spot, moved
 from tests.notices.test_loop import violate
+from tests.staff_pages import NOT_STAFF, STAFF, opened_by, refuses, sends_to_login
 
 URL = "/staff/bikes/"
-STAFF = ["officer_a", "reviewer", "chief", "dispatcher", "analyst", "admin"]
-NOT_STAFF = ["merchant", "operator_admin", "outsider"]
 
 
 @pytest.fixture(autouse=True)
@@ -90,20 +89,16 @@ def cell(html: str, code: str, col: str) -> str:
 
 @pytest.mark.parametrize("persona", STAFF)
 def test_every_city_staff_role_opens_the_overview(personas, client_for, persona):
-    response = client_for(getattr(personas, persona)).get(URL)
-    assert response.status_code == 200
-    assert "运营企业总览" in response.content.decode()
+    assert "运营企业总览" in opened_by(client_for, personas, persona, URL)
 
 
 @pytest.mark.parametrize("persona", NOT_STAFF)
 def test_merchants_operators_and_users_without_a_role_are_refused(personas, client_for, persona):
-    assert client_for(getattr(personas, persona)).get(URL).status_code == 403
+    assert refuses(client_for, personas, persona, URL)
 
 
 def test_an_anonymous_visitor_is_sent_to_the_login_page(client, db):
-    response = client.get(URL)
-    assert response.status_code == 302
-    assert response["Location"].startswith("/accounts/login/?next=/staff/bikes/")
+    assert sends_to_login(client, URL)
 
 
 def test_the_overview_counts_each_operators_fleet_notices_and_latest_assessment(

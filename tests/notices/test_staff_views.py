@@ -14,10 +14,9 @@ from nuanxin.notices.models import Notice
 from nuanxin.notices.services import notice_open
 from tests.compliance.factories import east_of_spot_edge, make_bike, moved, parked
 from tests.notices.test_loop import violate
+from tests.staff_pages import NOT_STAFF, STAFF, opened_by, refuses, sends_to_login
 
 URL = "/staff/bikes/notices/"
-STAFF = ["officer_a", "reviewer", "chief", "dispatcher", "analyst", "admin"]
-NOT_STAFF = ["merchant", "operator_admin", "outsider"]
 
 
 def listed(response: Any) -> list[str]:
@@ -45,20 +44,16 @@ def notices(city: Any) -> Any:
 
 @pytest.mark.parametrize("persona", STAFF)
 def test_every_city_staff_role_opens_the_notice_list(personas, client_for, persona):
-    response = client_for(getattr(personas, persona)).get(URL)
-    assert response.status_code == 200
-    assert "暖心提醒列表" in response.content.decode()
+    assert "暖心提醒列表" in opened_by(client_for, personas, persona, URL)
 
 
 @pytest.mark.parametrize("persona", NOT_STAFF)
 def test_merchants_operators_and_users_without_a_role_are_refused(personas, client_for, persona):
-    assert client_for(getattr(personas, persona)).get(URL).status_code == 403
+    assert refuses(client_for, personas, persona, URL)
 
 
 def test_an_anonymous_visitor_is_sent_to_the_login_page(client, db):
-    response = client.get(URL)
-    assert response.status_code == 302
-    assert response["Location"].startswith("/accounts/login/?next=/staff/bikes/notices/")
+    assert sends_to_login(client, URL)
 
 
 def test_all_notices_are_listed_newest_first_with_a_link_to_each_notice(
