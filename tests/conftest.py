@@ -205,17 +205,36 @@ def phone_page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(
         viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN"
     )
-    page = context.new_page()
-    yield page
-    context.close()
+    yield from _policed_page(context)
 
 
 @pytest.fixture
 def desktop_page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    yield from _policed_page(context)
+
+
+def _policed_page(context: Any) -> Iterator[Any]:
     page = context.new_page()
+    refused = csp_refusals(page)
     yield page
     context.close()
+    assert not refused, refused
+
+
+def csp_refusals(page: Any) -> list[str]:
+    """What the browser refuses on `page` under the site's Content-Security-Policy (an inline
+    script or handler, an eval, a foreign source), collected as it happens: the refusal is
+    only a console message, and the page looks fine until it does not. The page fixtures
+    fail their test on any; a test that makes its own pages asserts the list is empty."""
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return refused
 
 
 def browser_login(

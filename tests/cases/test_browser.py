@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import browser_login
+from tests.conftest import browser_login, csp_refusals
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 CATALOGUE = Path(__file__).resolve().parents[2] / "data" / "law" / "catalogue.yaml"
@@ -28,6 +28,7 @@ def test_officer_files_chief_approves_by_phone_officer_prints(
     }
     officer_ctx = browser.new_context(**phone)
     officer = officer_ctx.new_page()
+    refused = csp_refusals(officer)
     browser_login(officer, live_server, "officer_a")
     officer.goto(f"{live_server.url}/staff/cases/new/?tag=open_air_bbq")
     officer.wait_for_selector("text=裁量基准建议")
@@ -41,6 +42,7 @@ def test_officer_files_chief_approves_by_phone_officer_prints(
 
     chief_ctx = browser.new_context(**phone)
     chief = chief_ctx.new_page()
+    chief_refused = csp_refusals(chief)
     browser_login(chief, live_server, "chief")
     chief.goto(f"{live_server.url}/staff/cases/{case.pk}/")
     chief.evaluate("window.__marker = 1")
@@ -60,3 +62,4 @@ def test_officer_files_chief_approves_by_phone_officer_prints(
     assert pdf.status == 200 and pdf.body()[:5] == b"%PDF-"
     officer_ctx.close()
     chief_ctx.close()
+    assert not refused and not chief_refused, (refused, chief_refused)

@@ -72,7 +72,7 @@ def test_clicking_a_notice_cell_then_the_notice_opens_it(personas, live_server, 
     page.wait_for_selector("#screen[data-loaded='1']", timeout=20000)
     page.select_option("#f-layer", "notices_open")
     page.wait_for_function(
-        "document.querySelector('#map-title').textContent.includes('未整改通知')"
+        "() => document.querySelector('#map-title').textContent.includes('未整改通知')"
     )
     click_at(page, SPOT_B)
     page.wait_for_selector("#drill-list a.drill-link")

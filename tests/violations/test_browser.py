@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import browser_login
+from tests.conftest import browser_login, csp_refusals
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 CATALOGUE = Path(__file__).resolve().parents[2] / "data" / "law" / "catalogue.yaml"
@@ -25,6 +25,7 @@ def test_officer_records_first_offence_prints_slip_sees_timeline(
         geolocation={"latitude": 33.8712, "longitude": 115.7503}, permissions=["geolocation"],
     )  # fmt: skip
     page = context.new_page()
+    refused = csp_refusals(page)
     page.add_init_script("window.print = () => { window.__printed = true; };")
     browser_login(page, live_server, "officer_a")
     page.goto(f"{live_server.url}/staff/violations/new/")
@@ -61,3 +62,4 @@ def test_officer_records_first_offence_prints_slip_sees_timeline(
     page.wait_for_selector("#timeline")
     assert "首违普法教育：露天烧烤" in page.inner_text("#timeline")
     context.close()
+    assert not refused, refused
