@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from nuanxin.cases.models import Case, CaseStatus
@@ -73,3 +74,9 @@ def case_detail_context(case: Case, user: Any) -> dict[str, Any]:
         "today": today,
         "error": "",
     }
+
+
+# The cases a chief has to approve: the filing, or the penalty (the list's 待我审批).
+AWAITING_CHIEF = Q(status__in=[CaseStatus.FILED, CaseStatus.CHIEF_APPROVAL]) & Q(
+    penalty_approved_at=None
+)

@@ -19,7 +19,7 @@ from nuanxin.cases import report as report_mod
 from nuanxin.cases import services
 from nuanxin.cases.access import access_case, access_party_record, cases_visible_to
 from nuanxin.cases.models import Case, CaseStatus
-from nuanxin.cases.selectors import case_detail_context
+from nuanxin.cases.selectors import AWAITING_CHIEF, case_detail_context
 from nuanxin.cases.services.common import PartyInfo
 from nuanxin.cases.timeline import party_summary, party_timeline, timeline_pdf
 from nuanxin.core.access import require_role
@@ -39,9 +39,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         queryset = queryset.filter(status=status)
     user: Any = request.user
     if user.role == "chief" and request.GET.get("todo"):
-        queryset = queryset.filter(
-            status__in=[CaseStatus.FILED, CaseStatus.CHIEF_APPROVAL], penalty_approved_at=None
-        )
+        queryset = queryset.filter(AWAITING_CHIEF)
     today = timezone.localdate()
     cases = list(queryset[:200])
     return render(

@@ -25,6 +25,15 @@ class Section:
     label: str | Promise
     group: str | Promise
     offered_to: Callable[[Any], bool]
+    # What waits for this user there, as (label, count), or None where nothing is counted
+    # for them; one COUNT query, run only for a section offered to the user.
+    to_do: Callable[[Any], tuple[str | Promise, int] | None] | None = None
+
+
+@dataclass(frozen=True)
+class Tile:
+    section: Section
+    to_do: tuple[str | Promise, int] | None
 
 
 def _roles(*roles: str) -> Callable[[Any], bool]:
@@ -65,17 +74,17 @@ def sections() -> list[Section]:
     return [
         Section("/portal/", _("我的店铺"), MINE, _only("merchant")),
         Section("/portal/complaints/", _("投诉处理"), MINE, _only("merchant")),
-        Section("/operator/", _("企业门户"), MINE, _only(*PORTAL_ROLES)),
+        Section("/operator/", _("企业门户"), MINE, _only(*PORTAL_ROLES), _reminders_open),
         Section("/staff/merchants/", _("市场主体"), STREET, staff),
         Section("/staff/complaints/", _("投诉协同"), STREET, staff),
-        Section("/staff/complaints/overdue/", _("超期督办"), STREET, staff),
+        Section("/staff/complaints/overdue/", _("超期督办"), STREET, staff, _complaints_overdue),
         Section("/staff/doorcodes/counterfeits/", _("疑似仿冒码"), STREET, staff),
         Section("/staff/violations/", _("首违普法/告诫"), ENFORCEMENT, staff),
-        Section("/staff/cases/", _("执法案件"), ENFORCEMENT, staff),
+        Section("/staff/cases/", _("执法案件"), ENFORCEMENT, staff, _chief_or_reviewer),
         Section("/staff/laws/", _("法条与行为库"), ENFORCEMENT, staff),
         Section("/staff/documents/", _("执法文书"), ENFORCEMENT, staff),
         Section("/staff/bikes/", _("运营企业总览"), BIKES, staff),
-        Section("/staff/bikes/notices/", _("暖心提醒列表"), BIKES, staff),
+        Section("/staff/bikes/notices/", _("暖心提醒列表"), BIKES, staff, _reminders_overdue),
         Section("/assessments/", _("考核报告"), BIKES, _roles(*STAFF_ROLES, *OPERATOR_ROLES)),
         Section(
             "/dashboard/rebalance/", _("调度建议"), BIKES, _roles(*CITY_ROLES, "operator_admin")
@@ -87,13 +96,61 @@ def sections() -> list[Section]:
     ]
 
 
-def sections_for(user: Any) -> list[tuple[str | Promise, list[Section]]]:
-    """The sections offered to `user`, grouped in the order of `sections()`."""
-    groups: dict[str, tuple[str | Promise, list[Section]]] = {}
+def sections_for(user: Any) -> list[tuple[str | Promise, list[Tile]]]:
+    """The sections offered to `user`, grouped in the order of `sections()`, each with what
+    waits for the user there."""
+    groups: dict[str, tuple[str | Promise, list[Tile]]] = {}
     for section in sections():
         if section.offered_to(user):
-            groups.setdefault(str(section.group), (section.group, []))[1].append(section)
+            to_do = section.to_do(user) if section.to_do else None
+            tile = Tile(section, to_do)
+            groups.setdefault(str(section.group), (section.group, []))[1].append(tile)
     return list(groups.values())
+
+
+def _chief_or_reviewer(user: Any) -> tuple[str | Promise, int] | None:
+    return _chief_approvals(user) or _legal_reviews(user)
+
+
+def _chief_approvals(user: Any) -> tuple[str | Promise, int] | None:
+    if user.role != "chief":
+        return None
+    from nuanxin.cases.access import cases_visible_to
+    from nuanxin.cases.selectors import AWAITING_CHIEF
+
+    return _("待我审批"), cases_visible_to(user).filter(AWAITING_CHIEF).count()
+
+
+def _legal_reviews(user: Any) -> tuple[str | Promise, int] | None:
+    if user.role != "reviewer":
+        return None
+    from nuanxin.cases.access import cases_visible_to
+    from nuanxin.cases.models import CaseStatus
+
+    return _("待法制审核"), cases_visible_to(user).filter(status=CaseStatus.LEGAL_REVIEW).count()
+
+
+def _complaints_overdue(user: Any) -> tuple[str | Promise, int] | None:
+    from nuanxin.feedback.selectors import complaints_overdue
+
+    return _("超期"), complaints_overdue(user).count()
+
+
+def _reminders_overdue(user: Any) -> tuple[str | Promise, int] | None:
+    from django.utils import timezone
+
+    from nuanxin.notices.access import notices_visible
+    from nuanxin.notices.models import Notice
+
+    open_ = notices_visible(user).filter(status=Notice.Status.OPEN)
+    return _("已超期"), open_.filter(deadline__lt=timezone.now()).count()
+
+
+def _reminders_open(user: Any) -> tuple[str | Promise, int] | None:
+    from nuanxin.notices.access import notices_visible
+    from nuanxin.notices.models import Notice
+
+    return _("待整改"), notices_visible(user).filter(status=Notice.Status.OPEN).count()
 
 
 def offered(user: Any, *paths: str) -> list[Section]:

@@ -26,7 +26,7 @@ PERSONAS = [
 def offered_paths(client: Any) -> list[str]:
     response = client.get("/staff/")
     assert response.status_code == 200
-    return [s.path for _label, group in response.context["groups"] for s in group]
+    return [t.section.path for _label, group in response.context["groups"] for t in group]
 
 
 def maintenance_user(personas: Any) -> User:
@@ -80,7 +80,7 @@ def test_an_officer_gets_the_street_and_bike_pages_but_not_the_quota_simulation(
 
 def test_a_user_without_a_role_is_told_so(client_for, personas):
     response = client_for(personas.outsider).get("/staff/")
-    assert [s.path for _l, g in response.context["groups"] for s in g] == ["/api/v1/docs"]
+    assert [t.section.path for _l, g in response.context["groups"] for t in g] == ["/api/v1/docs"]
     assert "尚未分配角色" in response.content.decode()
     assert "尚未分配角色" not in client_for(personas.officer_a).get("/staff/").content.decode()
 
@@ -88,3 +88,47 @@ def test_a_user_without_a_role_is_told_so(client_for, personas):
 def test_the_workbench_needs_a_login(client):
     response = client.get("/staff/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def to_do(client: Any, path: str) -> tuple[str, int] | None:
+    """The to-do badge on the workbench tile for `path`, as (label, count)."""
+    groups = client.get("/staff/").context["groups"]
+    tile = next(t for _label, group in groups for t in group if t.section.path == path)
+    return None if tile.to_do is None else (str(tile.to_do[0]), tile.to_do[1])
+
+
+def test_a_chief_sees_how_many_cases_wait_for_approval(client_for, personas, file_case):
+    file_case()
+    client = client_for(personas.chief)
+    assert to_do(client, "/staff/cases/") == ("待我审批", 1)
+    assert "待我审批 1" in client.get("/staff/").content.decode()
+    assert to_do(client_for(personas.officer_a), "/staff/cases/") is None
+
+
+def test_a_reviewer_sees_how_many_cases_wait_for_legal_review(client_for, personas, file_case):
+    from nuanxin.cases.models import Case, CaseStatus
+
+    case = file_case()
+    Case.objects.filter(pk=case.pk).update(status=CaseStatus.LEGAL_REVIEW)  # setup only
+    assert to_do(client_for(personas.reviewer), "/staff/cases/") == ("待法制审核", 1)
+
+
+def test_operators_see_their_open_reminders_and_staff_the_overdue_ones(client_for, personas):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from nuanxin.notices.models import Notice
+    from tests.compliance.factories import make_bike, make_spot
+    from tests.notices.test_loop import violate
+
+    make_spot("S1")
+    violate(make_bike(personas.operator))
+    violate(make_bike(personas.other_operator))
+    assert to_do(client_for(personas.operator_admin), "/operator/") == ("待整改", 1)
+    dispatcher = client_for(personas.dispatcher)
+    assert to_do(dispatcher, "/staff/bikes/notices/") == ("已超期", 0)
+    assert "已超期 0" not in dispatcher.get("/staff/").content.decode()  # no badge for none
+    past = timezone.now() - dt.timedelta(minutes=1)
+    Notice.objects.filter(operator=personas.other_operator).update(deadline=past)  # setup only
+    assert to_do(dispatcher, "/staff/bikes/notices/") == ("已超期", 1)
