@@ -18,6 +18,7 @@ from django.db.models import Count, Model, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from nuanxin.core.dbrouters import reports_on_replica
 from nuanxin.insight.sources import NOTICE_CLOSED_STATES, SourceAbsent, model_or_none
@@ -237,7 +238,7 @@ def trends(district: District | None) -> dict[str, Any]:
     specs = [
         ("trips", _("骑行"), "mds.Trip", "start_time"),
         ("notices", _("违停通知"), "notices.Notice", None),
-        ("complaints", _("投诉"), "feedback.Complaint", "created_at"),
+        ("complaints", pgettext("dashboard trend", "投诉"), "feedback.Complaint", "created_at"),
         ("cases", _("立案"), "cases.Case", "created_at"),
     ]
     series, absent = [], []
