@@ -1,6 +1,7 @@
-"""Pages carry a Content-Security-Policy that allows scripts from this site only (the
-templates give it nothing to refuse: test_template_rules.py; the browser tests' page
-fixtures fail on any refusal)."""
+"""nuanxin/core/middleware.py: HTML pages carry a Content-Security-Policy that allows scripts
+from this site only (the templates give it nothing to refuse: test_template_rules.py; the
+browser tests' page fixtures fail on any refusal), and an htmx request whose session has
+expired is sent to the login page as a whole page."""
 
 from __future__ import annotations
 
@@ -29,3 +30,11 @@ def test_the_policy_can_be_switched_off(settings):
     assert "Content-Security-Policy" in ContentSecurityPolicyMiddleware(page)(None)
     settings.CONTENT_SECURITY_POLICY = ""
     assert "Content-Security-Policy" not in ContentSecurityPolicyMiddleware(page)(None)
+
+
+def test_an_expired_session_sends_an_htmx_request_to_the_login_page_whole(client, db):
+    fragment = client.get("/staff/violations/tags?q=sk", HTTP_HX_REQUEST="true")
+    assert fragment.status_code == 204
+    assert fragment["HX-Redirect"].startswith("/accounts/login/?next=/staff/violations/tags")
+    plain = client.get("/staff/violations/tags?q=sk")
+    assert plain.status_code == 302  # a page load keeps Django's redirect
