@@ -335,7 +335,7 @@ def consistency_page(request: HttpRequest) -> HttpResponse:
     try:
         args = _report_args(request)
     except DomainError as exc:
-        return HttpResponse(exc.message, status=400)
+        return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
     report = report_mod.consistency_report(**args)
     from nuanxin.orgs.models import District
 

@@ -60,7 +60,7 @@ def tag_options(request: HttpRequest) -> HttpResponse:
     try:
         tags = tag_search(request.GET.get("q", ""), limit=12)
     except DomainError as exc:
-        return HttpResponse(exc.message, status=400)
+        return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
     return render(request, "violations/_tag_options.html", {"tags": tags})
 
 
