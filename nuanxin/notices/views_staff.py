@@ -88,5 +88,14 @@ def _filters(values: dict[str, str], **more: str) -> str:
 def staff_notice_detail(request: HttpRequest, number: str) -> HttpResponse:
     """One notice as the operator sees it (explanation, dispatch, outcome), without the
     operator's fix report form."""
-    notice = access_notice(require_staff(request.user), number)
-    return render(request, "notices/portal_notice.html", notice_page(notice, staff=True))
+    user = require_staff(request.user)
+    notice = access_notice(user, number)
+    context = notice_page(notice, staff=True)
+    penalty = context["penalty"]
+    if penalty is not None and penalty.document_id:
+        # The sealed decision, when it is within what this user may open (officers: their
+        # district's documents), so that the link never answers 404.
+        from nuanxin.documents.access import documents_visible_to
+
+        context["document"] = documents_visible_to(user).filter(pk=penalty.document_id).first()
+    return render(request, "notices/portal_notice.html", context)

@@ -188,3 +188,26 @@ def test_sealing_waits_for_fresh_decisions_but_not_for_a_stuck_one(city, enforce
     assert PenaltyDecision.objects.get(notice=first).status == "issued"
     stuck.refresh_from_db()
     assert stuck.status == Notice.Status.OPEN
+
+
+def test_staff_open_the_sealed_decision_from_the_reminder_when_they_may(
+    city, enforcement, personas, client_for
+):
+    import re
+
+    violate(city.bike)
+    notice = Notice.objects.get(bike=city.bike)
+    now = notice.due_at + dt.timedelta(seconds=1)
+    penalties_issue_due(now)
+    penalty_documents_issue(now)
+    decision = PenaltyDecision.objects.get(notice=notice)
+    for user in (personas.dispatcher, personas.officer_a, personas.officer_b):
+        client = client_for(user)
+        html = client.get(f"/staff/bikes/notices/{notice.number}/").content.decode()
+        link = re.search(r'<a id="decision-document" href="([^"]+)"', html)
+        if user == personas.dispatcher:
+            assert link and link.group(1) == f"/staff/documents/{decision.document_id}/"
+        if link:  # offered only where it opens
+            assert client.get(link.group(1)).status_code == 200
+        else:
+            assert client.get(f"/staff/documents/{decision.document_id}/").status_code == 404
