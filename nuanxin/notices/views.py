@@ -37,7 +37,18 @@ def portal_home(request: HttpRequest) -> HttpResponse:
 @login_required
 def portal_notice(request: HttpRequest, number: str) -> HttpResponse:
     notice = access_portal_notice(request.user, number)
-    return render(request, "notices/portal_notice.html", notice_page(notice))
+    context = notice_page(notice)
+    penalty = context["penalty"]
+    if penalty is not None and penalty.delivery_id:
+        # The operator opens its served decision where the e-service link leads (opening it
+        # there is what the service record logs; staff pages never link it).
+        from nuanxin.deliveries.models import Delivery
+        from nuanxin.deliveries.services import open_link_token
+
+        delivery = Delivery.objects.filter(pk=penalty.delivery_id).first()
+        if delivery is not None:
+            context["service_path"] = f"/service/{open_link_token(delivery)}/"
+    return render(request, "notices/portal_notice.html", context)
 
 
 def notice_page(notice: Notice, *, staff: bool = False) -> dict:

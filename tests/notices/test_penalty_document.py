@@ -211,3 +211,28 @@ def test_staff_open_the_sealed_decision_from_the_reminder_when_they_may(
             assert client.get(link.group(1)).status_code == 200
         else:
             assert client.get(f"/staff/documents/{decision.document_id}/").status_code == 404
+
+
+def test_the_operator_opens_its_served_decision_from_the_portal(
+    city, enforcement, personas, client_for
+):
+    import re
+
+    from nuanxin.deliveries.models import Delivery
+    from tests.compliance.factories import make_worker
+
+    violate(city.bike)
+    notice = Notice.objects.get(bike=city.bike)
+    now = notice.due_at + dt.timedelta(seconds=1)
+    penalties_issue_due(now)
+    penalty_documents_issue(now)
+    decision = PenaltyDecision.objects.get(notice=notice)
+    worker = make_worker(personas.operator, "worker_served", 33.87, 115.75)
+    html = client_for(worker.user).get(f"/operator/notices/{notice.number}/").content.decode()
+    link = re.search(r'<a class="button" id="served-decision" href="([^"]+)"', html)
+    assert link and link.group(1).startswith("/service/")
+    served = client_for(worker.user).get(link.group(1))
+    assert served.status_code == 200 and decision.number in served.content.decode()
+    assert Delivery.objects.get(pk=decision.delivery_id).opened_at is not None
+    staff_page = client_for(personas.dispatcher).get(f"/staff/bikes/notices/{notice.number}/")
+    assert 'id="served-decision"' not in staff_page.content.decode()
