@@ -57,3 +57,20 @@ def api_token_revoke(*, token: ApiToken, by: User | None) -> ApiToken:
         after={"revoked": True},
     )
     return token
+
+
+@transaction.atomic
+def user_password_change(*, user: User, new_password: str, source_ip: str | None = None) -> User:
+    """The user's own password, already validated (Django's PasswordChangeForm: the old one
+    checked, the new one through AUTH_PASSWORD_VALIDATORS). The audit row says that it
+    changed, never what to."""
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    audit_record(
+        actor=user,
+        action="user.password_change",
+        obj=user,
+        after={"password_changed": True},
+        source_ip=source_ip,
+    )
+    return user
