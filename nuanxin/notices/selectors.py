@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from nuanxin.notices.models import Notice
@@ -99,3 +99,11 @@ def notice_status_counts(qs: QuerySet[Notice]) -> dict[str, int]:
     return qs.order_by().aggregate(
         **{value: Count("pk", filter=Q(status=value)) for value in Notice.Status.values}
     )
+
+
+def open_first_mine(qs: QuerySet[Notice], worker: Any) -> QuerySet[Notice]:
+    """Open notices by deadline; a maintenance worker's own assignments first."""
+    if worker is None:
+        return qs.order_by("deadline")
+    mine = Case(When(worker=worker, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return qs.annotate(not_mine=mine).order_by("not_mine", "deadline")

@@ -13,6 +13,7 @@ from nuanxin.bikes.models import Operator
 from nuanxin.core.errors import DomainError
 from nuanxin.notices.access import access_portal, access_portal_notice, notices_visible
 from nuanxin.notices.models import Notice
+from nuanxin.notices.selectors import open_first_mine
 from nuanxin.notices.services import notice_fix_report
 
 
@@ -26,7 +27,7 @@ def portal_home(request: HttpRequest) -> HttpResponse:
     worker = getattr(request.user, "maintenance_worker", None)
     context = {
         "operators": Operator.objects.filter(pk__in=scope),
-        "open_notices": qs.filter(status=Notice.Status.OPEN).order_by("deadline")[:200],
+        "open_notices": open_first_mine(qs.filter(status=Notice.Status.OPEN), worker)[:200],
         "recent": qs.exclude(status=Notice.Status.OPEN).order_by("-closed_at", "-pk")[:50],
         "status": status,
         "worker": worker,

@@ -166,3 +166,26 @@ def test_a_notice_page_for_staff_refuses_everyone_else(personas, client_for, not
 
 def test_an_unknown_notice_number_is_not_found(personas, client_for, notices):
     assert client_for(personas.chief).get(f"{URL}NX000/").status_code == 404
+
+
+def test_a_maintenance_worker_sees_their_own_assignments_first(personas, client_for):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.compliance.factories import make_bike, make_spot, make_worker
+
+    make_spot("S1")
+    me = make_worker(personas.operator, "worker_me", 33.87, 115.75)
+    bikes = [make_bike(personas.operator) for _ in range(3)]
+    for bike in bikes:
+        violate(bike)
+    notices = list(Notice.objects.filter(bike__in=bikes).order_by("deadline"))
+    latest = notices[-1]
+    Notice.objects.filter(pk__in=[n.pk for n in notices]).update(worker=None)  # setup only
+    Notice.objects.filter(pk=latest.pk).update(
+        worker=me, deadline=timezone.now() + dt.timedelta(hours=1)
+    )
+    html = client_for(me.user).get("/operator/").content.decode()
+    rows = re.findall(r'<tr data-number="([^"]+)"', html.split('id="recent-notices"')[0])
+    assert rows[0] == latest.number and len(rows) == 3
