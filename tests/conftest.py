@@ -199,13 +199,20 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
+# A phone (390×844, touch) in Chinese: `browser.new_context(**PHONE, …)` for a test that needs
+# more than `phone_page` gives (two users at once, a located phone).
+PHONE: dict[str, Any] = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "locale": "zh-CN",
+}
+
+
 @pytest.fixture
 def phone_page(browser: Any) -> Iterator[Any]:
-    """A phone-sized page (390×844, touch) in Chinese."""
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN"
-    )
-    yield from _policed_page(context)
+    """A phone-sized page (`PHONE`)."""
+    yield from _policed_page(browser.new_context(**PHONE))
 
 
 @pytest.fixture

@@ -137,13 +137,10 @@ def _complaints_overdue(user: Any) -> tuple[str | Promise, int] | None:
 
 
 def _reminders_overdue(user: Any) -> tuple[str | Promise, int] | None:
-    from django.utils import timezone
-
     from nuanxin.notices.access import notices_visible
-    from nuanxin.notices.models import Notice
+    from nuanxin.notices.selectors import notices_filter
 
-    open_ = notices_visible(user).filter(status=Notice.Status.OPEN)
-    return _("已超期"), open_.filter(deadline__lt=timezone.now()).count()
+    return _("已超期"), notices_filter(notices_visible(user), overdue=True).count()
 
 
 def _reminders_open(user: Any) -> tuple[str | Promise, int] | None:

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from nuanxin.bikes.models import Operator
 from nuanxin.core.errors import DomainError
+from nuanxin.core.nav import offered
 from nuanxin.notices.access import access_portal, access_portal_notice, notices_visible
 from nuanxin.notices.models import Notice
 from nuanxin.notices.selectors import open_first_mine
@@ -31,6 +32,7 @@ def portal_home(request: HttpRequest) -> HttpResponse:
         "recent": qs.exclude(status=Notice.Status.OPEN).order_by("-closed_at", "-pk")[:50],
         "status": status,
         "worker": worker,
+        "links": offered(request.user, "/assessments/", "/dashboard/rebalance/", "/api/v1/docs"),
     }
     return render(request, "notices/portal_home.html", context)
 
@@ -44,11 +46,11 @@ def portal_notice(request: HttpRequest, number: str) -> HttpResponse:
         # The operator opens its served decision where the e-service link leads (opening it
         # there is what the service record logs; staff pages never link it).
         from nuanxin.deliveries.models import Delivery
-        from nuanxin.deliveries.services import open_link_token
+        from nuanxin.deliveries.services import open_link
 
         delivery = Delivery.objects.filter(pk=penalty.delivery_id).first()
         if delivery is not None:
-            context["service_path"] = f"/service/{open_link_token(delivery)}/"
+            context["service_url"] = open_link(delivery)
     return render(request, "notices/portal_notice.html", context)
 
 

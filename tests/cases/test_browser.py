@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import browser_login, csp_refusals
+from tests.conftest import PHONE, browser_login, csp_refusals
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 CATALOGUE = Path(__file__).resolve().parents[2] / "data" / "law" / "catalogue.yaml"
@@ -20,13 +20,7 @@ def test_officer_files_chief_approves_by_phone_officer_prints(
     from nuanxin.laws.loader import catalogue_load
 
     catalogue_load(path=CATALOGUE)
-    phone = {
-        "viewport": {"width": 390, "height": 844},
-        "is_mobile": True,
-        "has_touch": True,
-        "locale": "zh-CN",
-    }
-    officer_ctx = browser.new_context(**phone)
+    officer_ctx = browser.new_context(**PHONE)
     officer = officer_ctx.new_page()
     refused = csp_refusals(officer)
     browser_login(officer, live_server, "officer_a")
@@ -40,7 +34,7 @@ def test_officer_files_chief_approves_by_phone_officer_prints(
     case = Case.objects.get()
     assert case.status == CaseStatus.FILED
 
-    chief_ctx = browser.new_context(**phone)
+    chief_ctx = browser.new_context(**PHONE)
     chief = chief_ctx.new_page()
     chief_refused = csp_refusals(chief)
     browser_login(chief, live_server, "chief")

@@ -10,16 +10,17 @@ from typing import Any
 import pytest
 
 from nuanxin.doorcodes.models import CounterfeitScan
-from tests.conftest import csp_refusals
+from tests.conftest import PHONE, csp_refusals
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_a_citizen_reports_where_a_fake_code_hangs(live_server: Any, browser: Any, personas):
     context = browser.new_context(
-        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN",
-        geolocation={"latitude": 33.8712, "longitude": 115.7503}, permissions=["geolocation"],
-    )  # fmt: skip
+        **PHONE,
+        geolocation={"latitude": 33.8712, "longitude": 115.7503},
+        permissions=["geolocation"],
+    )
     page = context.new_page()
     refused = csp_refusals(page)
     page.goto(f"{live_server.url}/q/fake-plate-123")

@@ -4,6 +4,7 @@ linked to the notice."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -190,49 +191,45 @@ def test_sealing_waits_for_fresh_decisions_but_not_for_a_stuck_one(city, enforce
     assert stuck.status == Notice.Status.OPEN
 
 
-def test_staff_open_the_sealed_decision_from_the_reminder_when_they_may(
-    city, enforcement, personas, client_for
-):
-    import re
-
+@pytest.fixture
+def served(city: Any, enforcement: Any) -> PenaltyDecision:
+    """A reminder left unfixed past its deadline: decided, sealed and served."""
     violate(city.bike)
     notice = Notice.objects.get(bike=city.bike)
     now = notice.due_at + dt.timedelta(seconds=1)
     penalties_issue_due(now)
     penalty_documents_issue(now)
-    decision = PenaltyDecision.objects.get(notice=notice)
+    return PenaltyDecision.objects.select_related("notice").get(notice=notice)
+
+
+def test_staff_open_the_sealed_decision_from_the_reminder_when_they_may(
+    served, personas, client_for
+):
+    page = f"/staff/bikes/notices/{served.notice.number}/"
     for user in (personas.dispatcher, personas.officer_a, personas.officer_b):
         client = client_for(user)
-        html = client.get(f"/staff/bikes/notices/{notice.number}/").content.decode()
-        link = re.search(r'<a id="decision-document" href="([^"]+)"', html)
+        link = re.search(
+            r'<a id="decision-document" href="([^"]+)"', client.get(page).content.decode()
+        )
         if user == personas.dispatcher:
-            assert link and link.group(1) == f"/staff/documents/{decision.document_id}/"
+            assert link and link.group(1) == f"/staff/documents/{served.document_id}/"
         if link:  # offered only where it opens
             assert client.get(link.group(1)).status_code == 200
         else:
-            assert client.get(f"/staff/documents/{decision.document_id}/").status_code == 404
+            assert client.get(f"/staff/documents/{served.document_id}/").status_code == 404
 
 
-def test_the_operator_opens_its_served_decision_from_the_portal(
-    city, enforcement, personas, client_for
-):
-    import re
-
+def test_the_operator_opens_its_served_decision_from_the_portal(served, personas, client_for):
     from nuanxin.deliveries.models import Delivery
     from tests.compliance.factories import make_worker
 
-    violate(city.bike)
-    notice = Notice.objects.get(bike=city.bike)
-    now = notice.due_at + dt.timedelta(seconds=1)
-    penalties_issue_due(now)
-    penalty_documents_issue(now)
-    decision = PenaltyDecision.objects.get(notice=notice)
+    number = served.notice.number
     worker = make_worker(personas.operator, "worker_served", 33.87, 115.75)
-    html = client_for(worker.user).get(f"/operator/notices/{notice.number}/").content.decode()
+    html = client_for(worker.user).get(f"/operator/notices/{number}/").content.decode()
     link = re.search(r'<a class="button" id="served-decision" href="([^"]+)"', html)
-    assert link and link.group(1).startswith("/service/")
-    served = client_for(worker.user).get(link.group(1))
-    assert served.status_code == 200 and decision.number in served.content.decode()
-    assert Delivery.objects.get(pk=decision.delivery_id).opened_at is not None
-    staff_page = client_for(personas.dispatcher).get(f"/staff/bikes/notices/{notice.number}/")
+    assert link and "/service/" in link.group(1)
+    opened = client_for(worker.user).get(link.group(1))
+    assert opened.status_code == 200 and served.number in opened.content.decode()
+    assert Delivery.objects.get(pk=served.delivery_id).opened_at is not None
+    staff_page = client_for(personas.dispatcher).get(f"/staff/bikes/notices/{number}/")
     assert 'id="served-decision"' not in staff_page.content.decode()

@@ -189,3 +189,21 @@ def test_a_maintenance_worker_sees_their_own_assignments_first(personas, client_
     html = client_for(me.user).get("/operator/").content.decode()
     rows = re.findall(r'<tr data-number="([^"]+)"', html.split('id="recent-notices"')[0])
     assert rows[0] == latest.number and len(rows) == 3
+
+
+def test_the_portal_links_only_to_pages_its_reader_can_open(personas, client_for):
+    from tests.compliance.factories import make_worker
+
+    def links(user: Any) -> list[str]:
+        html = client_for(user).get("/operator/").content.decode()
+        found = re.search(r'<p class="nx-actions" id="portal-links">(.*?)</p>', html, re.S)
+        assert found
+        return re.findall(r'href="([^"]+)"', found.group(1))
+
+    assert links(personas.operator_admin) == [
+        "/assessments/",
+        "/dashboard/rebalance/",
+        "/api/v1/docs",
+    ]
+    worker = make_worker(personas.operator, "worker_links", 33.87, 115.75)
+    assert links(worker.user) == ["/assessments/", "/api/v1/docs"]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import browser_login, csp_refusals
+from tests.conftest import PHONE, browser_login, csp_refusals
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 CATALOGUE = Path(__file__).resolve().parents[2] / "data" / "law" / "catalogue.yaml"
@@ -21,9 +21,10 @@ def test_officer_records_first_offence_prints_slip_sees_timeline(
 
     catalogue_load(path=CATALOGUE)
     context = browser.new_context(
-        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN",
-        geolocation={"latitude": 33.8712, "longitude": 115.7503}, permissions=["geolocation"],
-    )  # fmt: skip
+        **PHONE,
+        geolocation={"latitude": 33.8712, "longitude": 115.7503},
+        permissions=["geolocation"],
+    )
     page = context.new_page()
     refused = csp_refusals(page)
     page.add_init_script("window.print = () => { window.__printed = true; };")
