@@ -43,3 +43,13 @@ def test_staff_pages_fit_a_phone(live_server, phone_page, personas):
     for path in ("/staff/", "/staff/complaints/", "/staff/cases/", "/dashboard/fleet/"):
         page.goto(f"{live_server.url}{path}")
         assert page.evaluate(PAGE_WIDTH) <= 390, path
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_status_filter_applies_as_soon_as_it_is_chosen(live_server, phone_page, personas):
+    page = phone_page
+    browser_login(page, live_server, personas.chief.username)
+    page.goto(f"{live_server.url}/staff/cases/")
+    page.select_option("select[name=status][data-autosubmit]", "investigating")
+    page.wait_for_url("**/staff/cases/?status=investigating")

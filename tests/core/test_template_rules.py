@@ -37,3 +37,10 @@ def test_every_form_that_posts_carries_a_csrf_token():
             ):
                 found.append(f"{name}: {form.group(1)}")
     assert not found, found
+
+
+def test_both_page_bases_link_the_favicon_that_exists():
+    icon = TEMPLATES.parent / "static" / "favicon.svg"
+    assert icon.read_text(encoding="utf-8").startswith("<svg")
+    for base in ("base.html", "doorcodes/public_base.html"):
+        assert "{% static 'favicon.svg' %}" in (TEMPLATES / base).read_text(encoding="utf-8")

@@ -101,3 +101,13 @@ def test_templates_show_no_chinese_outside_translation_tags():
             if (name, run) not in AS_IS:
                 unmarked.append(f"{name}: {run}")
     assert not unmarked, unmarked
+
+
+def test_a_label_ends_in_the_colon_of_the_page_language(client_for, personas):
+    from django.template import Context, Template
+
+    label = Template('{% load i18n %}{% translate "辖区" %}{% translate "：" %}北关')
+    with translation.override("en"):
+        assert label.render(Context()) == "District: 北关"
+    with translation.override("zh-hans"):
+        assert label.render(Context()) == "辖区：北关"
