@@ -36,8 +36,18 @@ def assessment_pdf_response(assessment: Assessment) -> FileResponse:
 @login_required
 @require_GET
 def assessment_list(request: HttpRequest) -> HttpResponse:
+    operators = operators_visible(request.user)
+    notes: list[str] = []
     operator = request.GET.get("operator", "").strip()
+    if operator and operator not in {op.code for op in operators}:
+        notes.append(
+            _("未知的运营企业代码“%(value)s”，已显示全部企业。") % {"value": operator[:32]}
+        )
+        operator = ""
     kind = request.GET.get("kind", "").strip()
+    if kind and kind not in Assessment.Kind.values:
+        notes.append(_("未知的考核类型“%(value)s”，已显示全部类型。") % {"value": kind[:20]})
+        kind = ""
     qs = assessment_search(request.user, operator=operator, kind=kind)
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     return render(
@@ -45,7 +55,8 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
         "opcredit/assessment_list.html",
         {
             "page": page,
-            "operators": operators_visible(request.user),
+            "notes": notes,
+            "operators": operators,
             "kinds": Assessment.Kind.choices,
             "operator": operator,
             "kind": kind,

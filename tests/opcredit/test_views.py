@@ -59,7 +59,7 @@ def test_an_operator_admin_cannot_open_another_operators_assessment_or_report(
     client = client_for(personas.operator_admin)
     assert client.get(f"/assessments/{assessed.theirs.pk}/").status_code == 404
     assert client.get(f"/assessments/{assessed.theirs.pk}/report.pdf").status_code == 404
-    assert listed(client, "?operator=hellobike") == []
+    assert assessed.theirs.pk not in listed(client, "?operator=hellobike")
 
 
 @pytest.mark.parametrize("persona", ["dispatcher", "chief"])
@@ -76,6 +76,34 @@ def test_the_list_filters_by_operator_and_kind(client_for, personas, assessed):
     assert listed(client, "?operator=qingju&kind=quarterly") == [assessed.ours_quarter.pk]
     assert len(listed(client, "?kind=monthly")) == 2
     assert len(listed(client, "?kind=nonsense")) == 3
+
+
+def test_unknown_filter_values_are_named_and_everything_is_listed(client_for, personas, assessed):
+    response = client_for(personas.chief).get("/assessments/?kind=yearly&operator=nobike")
+    assert len(response.context["page"]) == 3
+    assert response.context["notes"] == [
+        "未知的运营企业代码“nobike”，已显示全部企业。",
+        "未知的考核类型“yearly”，已显示全部类型。",
+    ]
+    assert 'id="filter-notes"' in response.content.decode()
+    assert response.context["operator"] == response.context["kind"] == ""
+
+
+def test_an_operator_filtering_by_another_operator_sees_its_own_and_a_note(
+    client_for, personas, assessed
+):
+    response = client_for(personas.operator_admin).get("/assessments/?operator=hellobike")
+    assert {a.pk for a in response.context["page"]} == {
+        assessed.ours.pk,
+        assessed.ours_quarter.pk,
+    }
+    assert response.context["notes"] == ["未知的运营企业代码“hellobike”，已显示全部企业。"]
+
+
+def test_filter_notes_follow_the_page_language(client_for, personas, assessed):
+    client = client_for(personas.chief)
+    response = client.get("/assessments/?kind=yearly", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.context["notes"] == ['Unknown assessment kind "yearly"; all kinds are shown.']
 
 
 @pytest.mark.parametrize("persona", ["merchant", "outsider"])
