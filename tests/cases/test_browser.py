@@ -54,6 +54,15 @@ def test_officer_files_chief_approves_by_phone_officer_prints(
     href = officer.get_attribute("a.doc-link[data-doc-type=filing_approval]", "href")
     pdf = officer.request.get(f"{live_server.url}{href}")
     assert pdf.status == 200 and pdf.body()[:5] == b"%PDF-"
+    # 打印 opens the same document in a window of its own; the case page stays where it was.
+    case_url = officer.url
+    print_link = officer.locator(f'a[data-print][href="{href}"]')
+    with officer.expect_popup() as popup_info:
+        print_link.click()
+    popup = popup_info.value
+    popup.wait_for_load_state("commit")
+    assert popup.url == f"{live_server.url}{href}" and officer.url == case_url
+    assert popup.opener() == officer
     officer_ctx.close()
     chief_ctx.close()
     assert not refused and not chief_refused, (refused, chief_refused)
