@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Router, Schema
@@ -14,6 +14,10 @@ from nuanxin.notices.access import access_notice, notices_visible
 from nuanxin.notices.selectors import notice_as_dict
 
 router = Router(tags=["notices"], auth=[operator_auth, staff_auth])
+
+# The filters' values, so that an unknown one is refused (422) rather than matching nothing.
+StatusFilter = Literal["open", "fixed", "penalised", "closed"]
+KindFilter = Literal["violation", "confirm"]
 
 
 class DispatchOut(Schema):
@@ -50,14 +54,15 @@ class NoticeOut(Schema):
     dispatch: DispatchOut
     fixed_at: datetime | None
     fix_reason: str
+    fix_reason_label: str
     penalty: PenaltyOut | None
 
 
 @router.get("/notices", response=list[NoticeOut], summary="暖心提醒列表")
 def notices_list(
     request: HttpRequest,
-    status: str | None = None,
-    kind: str | None = None,
+    status: StatusFilter | None = None,
+    kind: KindFilter | None = None,
     since: datetime | None = None,
     limit: int = 100,
 ) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from nuanxin.audit.services import AuditItem, audit_record_many
 from nuanxin.compliance.config import loop_config
+from nuanxin.notices.episodes import decisions_requeue_after
 from nuanxin.notices.models import Notice
 from nuanxin.notices.webhooks import webhooks_enqueue_many
 
@@ -110,10 +111,9 @@ def notices_fix_many(*, evidence: Sequence[FixEvidence]) -> list[bool]:
                     )
                 )
         audit_record_many(items=items, actor_label=SYSTEM)
-        webhooks_enqueue_many(
-            notices=[fixed[e.notice.pk] for e in on_time if e.notice.pk in claimed],
-            event="notice.fixed",
-        )
+        answered = [fixed[e.notice.pk] for e in on_time if e.notice.pk in claimed]
+        webhooks_enqueue_many(notices=answered, event="notice.fixed")
+        decisions_requeue_after(notices=answered, now=now)
     return [not x and e.notice.pk in claimed for e, x in zip(evidence, is_late, strict=True)]
 
 

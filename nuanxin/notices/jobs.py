@@ -7,7 +7,12 @@ from datetime import datetime
 
 from nuanxin.core.health import register_health_check
 from nuanxin.core.jobs import register_job
-from nuanxin.notices.penalties import penalties_issue_due, penalty_documents_issue
+from nuanxin.notices.assign import notices_assign_waiting
+from nuanxin.notices.penalties import (
+    confirmations_expire,
+    penalties_issue_due,
+    penalty_documents_issue,
+)
 from nuanxin.notices.queue import notice_queue_state, notices_open_queued
 from nuanxin.notices.webhooks import webhooks_deliver_due
 
@@ -24,7 +29,7 @@ def check_notice_queue(now: datetime) -> dict:
 
 @register_job("notices.penalties", every_seconds=1.0)
 def run_penalties(now: datetime) -> int:
-    return penalties_issue_due(now)
+    return penalties_issue_due(now) + confirmations_expire(now)
 
 
 @register_job("notices.penalty_documents", every_seconds=1.0)
@@ -35,3 +40,8 @@ def run_penalty_documents(now: datetime) -> int:
 @register_job("notices.webhooks", every_seconds=2.0)
 def run_webhooks(now: datetime) -> int:
     return webhooks_deliver_due(now)
+
+
+@register_job("notices.assign", every_seconds=5.0)
+def run_assign(now: datetime) -> int:
+    return notices_assign_waiting(now=now)

@@ -88,8 +88,22 @@ class Notice(models.Model):
             ),
         ]
 
+    # What answered or closed a notice (`fix_reason`), as the operator and staff read it.
+    FIX_REASONS = {
+        "in_spot": _("车辆已停入停放点"),
+        "compliance_pick_up": _("运维人员已挪车"),
+        "rebalance_pick_up": _("车辆已调度移走"),
+        "trip_start": _("车辆已被骑走"),
+        "superseded": _("已转为违规停放整改提醒"),
+        "unconfirmed": _("到期未获确认，不予处罚"),
+        "confirmed_by_worker": _("运维人员已现场确认"),
+    }
+
     def __str__(self) -> str:
         return self.number
+
+    def fix_reason_label(self) -> str:
+        return str(self.FIX_REASONS.get(self.fix_reason, self.fix_reason))
 
     def counts_as_fixed_at(self, evidence_at: datetime, skew: timedelta) -> bool:
         """Evidence counts when its own timestamp is no later than deadline + skew tolerance."""

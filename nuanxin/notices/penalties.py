@@ -53,6 +53,7 @@ from nuanxin.notices.enforcement import (
     penalty_prepare_documents,
     penalty_store_documents,
 )
+from nuanxin.notices.episodes import decisions_requeue_after
 from nuanxin.notices.models import Notice, PenaltyDecision
 from nuanxin.notices.webhooks import webhooks_enqueue_many
 
@@ -105,6 +106,18 @@ def _reserve_numbers(count: int, now: datetime) -> list[tuple[Any, int, int, str
     return [(bureau, year, serial, number) for serial, number in numbers]
 
 
+# What a notice's webhook payload reads.
+WEBHOOK_RELATED = (
+    "operator",
+    "bike",
+    "worker",
+    "target_spot",
+    "check_ref",
+    "check_ref__spot",
+    "check_ref__spot_version",
+)
+
+
 def _issue_chunk(now: datetime, size: int, label: str) -> int:
     with transaction.atomic():
         due = Notice.objects.filter(
@@ -124,7 +137,7 @@ def _issue_chunk(now: datetime, size: int, label: str) -> int:
         # Only what the decision and audit rows need; full rows only for webhook payloads.
         notices = list(
             Notice.objects.filter(pk__in=ids)
-            .only("pk", "number", "operator_id", "due_at")
+            .only("pk", "number", "operator_id", "due_at", "bike_id", "observed_at", "check_ref_id")
             .order_by("due_at", "pk")
         )
         numbers = _reserve_numbers(len(notices), at)
@@ -162,6 +175,7 @@ def _issue_chunk(now: datetime, size: int, label: str) -> int:
             ],
         )
         _webhooks(notices, decisions)
+        decisions_requeue_after(notices=notices, now=at)
     return len(notices)
 
 
@@ -178,15 +192,7 @@ def _webhooks(notices: list[Notice], decisions: list[PenaltyDecision]) -> None:
     by_notice = {d.notice_id: d for d in decisions}
     full = list(
         Notice.objects.filter(pk__in=[n.pk for n in notices if n.operator_id in hooked])
-        .select_related(
-            "operator",
-            "bike",
-            "worker",
-            "target_spot",
-            "check_ref",
-            "check_ref__spot",
-            "check_ref__spot_version",
-        )
+        .select_related(*WEBHOOK_RELATED)
         .order_by("due_at", "pk")
     )
     for notice in full:
@@ -206,6 +212,51 @@ def penalties_issue_due(now: datetime, *, limit: int | None = None) -> int:
             break
         issued += done
     return issued
+
+
+def confirmations_expire(now: datetime, *, size: int = 500) -> int:
+    """Close the confirmation notices (uncertain position) still open at their `due_at`:
+    an uncertain position is never penalised, and no evidence came either way. Closing
+    frees their worker for the next notice; a bike seen outside meanwhile is judged anew.
+    Returns how many were closed."""
+    closed = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                Notice.objects.filter(
+                    status=Notice.Status.OPEN, kind=Notice.Kind.CONFIRM, due_at__lte=now
+                )
+                .order_by("due_at", "pk")
+                .values_list("pk", flat=True)[:size]
+            )
+            if not ids:
+                return closed
+            at = timezone.now()
+            Notice.objects.filter(pk__in=ids, status=Notice.Status.OPEN).update(
+                status=Notice.Status.CLOSED, closed_at=at, fix_reason="unconfirmed"
+            )
+            notices = list(
+                Notice.objects.filter(pk__in=ids, status=Notice.Status.CLOSED, closed_at=at)
+                .select_related(*WEBHOOK_RELATED)
+                .order_by("due_at", "pk")
+            )
+            audit_record_many(
+                actor_label="system:notices",
+                items=[
+                    AuditItem(
+                        action="notice.close",
+                        obj=n,
+                        before={"status": Notice.Status.OPEN},
+                        after={"status": n.status, "reason": n.fix_reason},
+                    )
+                    for n in notices
+                ],
+            )
+            webhooks_enqueue_many(
+                notices=[n for n in notices if n.operator.webhook_url], event="notice.closed"
+            )
+            decisions_requeue_after(notices=notices, now=at)
+            closed += len(notices)
 
 
 # --- Stage 2: seal and serve ------------------------------------------------------------

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from nuanxin.compliance.models import ParkingCheck, Verdict
 from nuanxin.notices.dispatch import DispatchPool
+from nuanxin.notices.episodes import episodes_already_noticed
 from nuanxin.notices.models import Notice, PendingNotice
 from nuanxin.notices.services import (
     dispatch_pool_for,
@@ -119,6 +120,8 @@ def _plan(checks: list[ParkingCheck], now: datetime) -> tuple[DispatchPool, dict
         for c in checks
         if latest.get(c.bike_id) == c.pk and c.bike_id not in busy and c.verdict != Verdict.IN_SPOT
     ]
+    noticed = episodes_already_noticed(likely)  # the same parking as an earlier notice
+    likely = [c for c in likely if c.pk not in noticed]
     pool = dispatch_pool_for(checks, at=now)
     plans = notices_plan(checks=likely, pool=pool) if likely else []
     return pool, {c.pk: plan for c, plan in zip(likely, plans, strict=True)}

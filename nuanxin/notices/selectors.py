@@ -53,6 +53,7 @@ def notice_as_dict(n: Notice) -> dict[str, Any]:
         },
         "fixed_at": n.fixed_at,
         "fix_reason": n.fix_reason,
+        "fix_reason_label": n.fix_reason_label(),
         "penalty": None
         if penalty is None
         else {

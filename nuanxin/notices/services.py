@@ -21,6 +21,7 @@ from nuanxin.compliance.writes import Decision
 from nuanxin.core.errors import Conflict, DomainError
 from nuanxin.mds.fastdb import bulk_insert, ids_reserve, select_in
 from nuanxin.notices.dispatch import Dispatch, DispatchPool, PlanRequest
+from nuanxin.notices.episodes import decisions_requeue_after, episodes_already_noticed
 from nuanxin.notices.fixes import SYSTEM, FixEvidence, notices_fix_many
 from nuanxin.notices.models import Notice, PendingNotice
 from nuanxin.notices.webhooks import webhook_enqueue, webhooks_enqueue_many
@@ -256,6 +257,15 @@ def notices_on_checks(
     open_by_bike = {n.bike_id: n for n in open_notices_for(bike_ids)}
     flagged = {c.bike_id for c in checks if c.verdict != Verdict.IN_SPOT}
     latest_ref = latest_parked_decisions(flagged)
+    noticed = episodes_already_noticed(
+        [
+            c
+            for c in checks
+            if c.verdict != Verdict.IN_SPOT
+            and latest_ref.get(c.bike_id) == c.pk
+            and c.bike_id not in open_by_bike
+        ]
+    )
     todo = _Answers(checks, now, open_by_bike, pool, planned)
     for c in sorted(checks, key=lambda c: c.observed_at):
         if c.verdict == Verdict.IN_SPOT:
@@ -272,7 +282,9 @@ def notices_on_checks(
             if existing.kind == Notice.Kind.CONFIRM and c.verdict == Verdict.OUTSIDE:
                 notice_close(notice=existing, reason="superseded")
             else:
-                continue
+                continue  # judged again when that notice closes (decisions_requeue_after)
+        elif c.pk in noticed:
+            continue  # the same parking as a notice already answered or penalised
         todo.open_later(c)
     todo.flush_fixes()
     todo.flush_opens()
@@ -329,6 +341,9 @@ def notices_on_moved(*, observations: Sequence[MovedObservation]) -> int:
 
 
 def notice_close(*, notice: Notice, reason: str, by: Any = None) -> Notice:
+    """Close an open notice without a fix or a penalty (`reason`: see
+    `Notice.FIX_REASONS`). A bike observed outside again meanwhile is judged anew
+    (`decisions_requeue_after`), except when a violation notice supersedes this one."""
     with transaction.atomic():
         updated = Notice.objects.filter(pk=notice.pk, status=Notice.Status.OPEN).update(
             status=Notice.Status.CLOSED, closed_at=timezone.now(), fix_reason=reason[:32]
@@ -344,6 +359,8 @@ def notice_close(*, notice: Notice, reason: str, by: Any = None) -> Notice:
             after={"reason": reason},
         )
         webhook_enqueue(notice=notice, event="notice.closed")
+        if reason != "superseded":
+            decisions_requeue_after(notices=[notice], now=timezone.now())
     return notice
 
 
@@ -353,8 +370,10 @@ MAX_PHOTO_BYTES = 8 * 1024 * 1024
 def notice_fix_report(
     *, notice: Notice, by: Any, photo: UploadedFile | None = None, note: str = ""
 ) -> Notice:
-    """A maintenance worker reports the bike moved (optional photo). The notice closes only
-    when MDS evidence confirms it; the report is kept as supporting evidence."""
+    """A maintenance worker reports the bike moved (optional photo). A violation notice
+    closes only when MDS evidence confirms the fix; the report is kept as supporting
+    evidence. A confirmation notice (uncertain position, never penalised) is answered by
+    the report itself: the worker has been to the bike and confirmed it, and is free."""
     if notice.status != Notice.Status.OPEN:
         raise Conflict("notice_not_open", _("该提醒已不是待整改状态。"))
     if photo is not None:
@@ -364,16 +383,28 @@ def notice_fix_report(
             raise DomainError("photo_not_image", _("请上传图片文件。"))
     with transaction.atomic():
         locked = Notice.objects.select_for_update().get(pk=notice.pk)
-        locked.fix_reported_at = timezone.now()
+        if locked.status != Notice.Status.OPEN:
+            raise Conflict("notice_not_open", _("该提醒已不是待整改状态。"))
+        now = timezone.now()
+        locked.fix_reported_at = now
         fields = ["fix_reported_at"]
         if photo is not None:
             locked.fix_photo.save(photo.name or "photo.jpg", photo, save=False)
             fields.append("fix_photo")
+        confirmed = locked.kind == Notice.Kind.CONFIRM
+        if confirmed:
+            locked.status, locked.closed_at = Notice.Status.CLOSED, now
+            locked.fix_reason = "confirmed_by_worker"
+            fields += ["status", "closed_at", "fix_reason"]
         locked.save(update_fields=fields)
         audit_record(
             actor=by,
             action="notice.fix_report",
             obj=locked,
-            after={"photo": bool(photo), "note": note[:200]},
+            before={"status": Notice.Status.OPEN},
+            after={"photo": bool(photo), "note": note[:200], "status": locked.status},
         )
+        if confirmed:
+            webhook_enqueue(notice=locked, event="notice.closed")
+            decisions_requeue_after(notices=[locked], now=now)
     return locked

@@ -40,6 +40,21 @@ def test_operator_token_lists_only_its_own_notices(client, personas, two_notices
     assert client.get(f"/api/v1/operator/notices/{mine.number}", **auth).status_code == 200
 
 
+def test_the_notice_list_filters_and_refuses_unknown_filter_values(client, personas, two_notices):
+    mine, _theirs = two_notices
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token_for(personas.operator)}"}
+    url = "/api/v1/operator/notices"
+    assert [n["number"] for n in client.get(f"{url}?status=open", **auth).json()] == [mine.number]
+    assert client.get(f"{url}?status=fixed&kind=violation", **auth).json() == []
+    for query in ("status=bogus", "kind=bogus"):
+        refused = client.get(f"{url}?{query}", **auth)
+        assert refused.status_code == 422, query
+        assert refused.json()["code"] == "invalid_input"
+        assert query.split("=")[0] in refused.json()["detail"]
+    listed = client.get(url, **auth).json()[0]
+    assert listed["fix_reason"] == "" and listed["fix_reason_label"] == ""
+
+
 def test_compliance_api_shows_own_explanations_only(client, personas, two_notices):
     mine, theirs = two_notices
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token_for(personas.other_operator)}"}

@@ -23,6 +23,10 @@ def violate(bike, at=None, dist_m=30.0):
     return parked_bikes_evaluate(observations=[parked(bike, lat, lng, at=at, accuracy=3.0)])
 
 
+def park_well(bike, at=None):
+    return parked_bikes_evaluate(observations=[parked(bike, LAT0, LNG0, at=at, accuracy=3.0)])
+
+
 def test_violation_opens_a_notice_with_deadline_dispatch_and_amap_link(city, settings):
     settings.FIX_WINDOW_SECONDS = None  # the policy data's 15 minutes
     before = timezone.now()

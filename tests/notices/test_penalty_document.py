@@ -14,7 +14,7 @@ from django.db import transaction
 
 from nuanxin.notices.models import Notice, PenaltyDecision
 from nuanxin.notices.penalties import penalties_issue_due, penalty_documents_issue
-from tests.notices.test_loop import violate
+from tests.notices.test_loop import park_well, violate
 
 
 @pytest.fixture(scope="session")
@@ -179,6 +179,7 @@ def test_sealing_waits_for_fresh_decisions_but_not_for_a_stuck_one(city, enforce
     now = first.due_at + dt.timedelta(seconds=1)
     assert penalties_issue_due(now) == 1  # decided; its document is pending
 
+    park_well(city.bike, at=now - dt.timedelta(seconds=30))  # the bike moved into a spot
     violate(city.bike, at=now)  # parked badly again: a second notice, never decided here
     stuck = Notice.objects.get(bike=city.bike, status=Notice.Status.OPEN)
     Notice.objects.filter(pk=stuck.pk).update(due_at=now - dt.timedelta(seconds=10))

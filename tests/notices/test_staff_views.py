@@ -155,7 +155,7 @@ def test_every_city_staff_role_opens_a_notice_with_its_explanation(
 
 def test_a_fixed_notice_shows_how_it_was_fixed_to_staff(personas, client_for, notices):
     html = client_for(personas.dispatcher).get(f"{URL}{notices.fixed.number}/").content.decode()
-    assert 'id="outcome"' in html and notices.fixed.fix_reason in html
+    assert 'id="outcome"' in html and notices.fixed.fix_reason_label() in html
 
 
 @pytest.mark.parametrize("persona", NOT_STAFF)
@@ -203,6 +203,7 @@ def test_the_portal_links_only_to_pages_its_reader_can_open(personas, client_for
     assert links(personas.operator_admin) == [
         "/assessments/",
         "/dashboard/rebalance/",
+        "/operator/webhook/",
         "/api/v1/docs",
     ]
     worker = make_worker(personas.operator, "worker_links", 33.87, 115.75)
