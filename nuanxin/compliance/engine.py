@@ -297,8 +297,9 @@ class SpotIndex:
 
     def nearest_any(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For each point (local metres): the index of the nearest spot at any distance and the
-        distance (-1 and inf when there are no spots). Only for the explanation of an
-        `outside` verdict with no spot in the search radius, so it may be slower than check()."""
+        distance (-1 and inf when there are no spots). Only for the explanation of a verdict
+        (outside, or uncertain for poor accuracy) with no spot in the search radius, so it
+        may be slower than check()."""
         n = len(x)
         spot = np.full(n, -1, dtype=np.int64)
         dist = np.full(n, np.inf)

@@ -24,7 +24,7 @@ RULE_LABELS = {
     "no_spot_nearby": _("搜索半径内没有停放点"),
     "within_error": _("距离在定位误差范围内，无法确定"),
     "within_error_no_beacon": _("距离在定位误差范围内，停放点有道钉但未收到道钉信号"),
-    "poor_accuracy": _("定位精度过差，无法判断"),
+    "poor_accuracy": _("搜索半径内没有停放点，且“定位精度 + 容差”不小于搜索半径，无法判断"),
 }
 
 

@@ -50,8 +50,9 @@ def _checks_for(
     spots, distances = res.spot.tolist(), res.distance_m.tolist()
     verdicts, rules = res.verdict.tolist(), res.rule.tolist()
     accuracy_used, beacon_spot = res.accuracy_m.tolist(), res.beacon_spot.tolist()
-    # An `outside` with no spot in the search radius is still explained by its nearest spot.
-    far = np.flatnonzero((res.spot < 0) & (res.verdict == engine.OUTSIDE))
+    # A decision with no spot in the search radius (`outside`, or `uncertain` for poor
+    # accuracy) is still explained by its nearest spot.
+    far = np.flatnonzero((res.spot < 0) & (res.verdict != engine.IN_SPOT))
     if len(far):
         x, y = idx.projection.to_xy(lat[far], lng[far])
         far_spot, far_d = idx.nearest_any(x, y)
@@ -190,7 +191,7 @@ def _apply(
             prepared = writes.checks_prepare(checks, timezone.now(), inline=judgement.inline)
         checks = prepared.decisions
         now = timezone.now()
-        writes.checks_store(prepared)
+        vacated = writes.checks_store(prepared)
         summary.by_verdict = Counter(c.verdict for c in checks)
         stored = prepared.stored
         audit_record(
@@ -212,7 +213,9 @@ def _apply(
             from nuanxin.notices.services import notices_on_checks
 
             notices_on_checks(checks=checks, queue_opens=queue_notices)
-        touched = {c.spot_id for c in checks if c.spot_id}
+        # The spots named, and those the bikes' previous states left without a movement
+        # reported (a bike seen in S1, then in S2 or outside: S1 holds one bike fewer).
+        touched = {c.spot_id for c in checks if c.spot_id} | vacated
         if overflow_spots is None:
             overflow_refresh(spot_ids=touched, now=now, stamp=stamp)
     if overflow_spots is not None:

@@ -7,9 +7,10 @@ adapters of nuanxin.mds.fastdb; the callers hold the transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import connection
 
@@ -199,10 +200,12 @@ def checks_prepare(
     return PreparedChecks(list(decisions), stored, insert, parking_rows)
 
 
-def checks_store(prepared: PreparedChecks) -> None:
+def checks_store(prepared: PreparedChecks) -> set[int]:
     """Reserve the stored decisions' primary keys and INSERT them; then each bike's latest
     decision becomes its parking state, unless a newer observation is already recorded
-    (out-of-order input never rolls the state back)."""
+    (out-of-order input never rolls the state back). Returns the spots this write vacated:
+    those of bikes recorded parked in a spot whose state it replaced with another spot or
+    none (their occupancy dropped, though no movement was reported)."""
     ids = ids_reserve(ParkingCheck, len(prepared.stored))
     for d, row, pk in zip(prepared.stored, prepared.insert.params, ids, strict=True):
         d.pk = row[0] = pk
@@ -213,10 +216,18 @@ def checks_store(prepared: PreparedChecks) -> None:
         (*row, INLINE_CHECK_REF if decisions[i].inline else decisions[i].pk, True)
         for i, row in prepared.parking_rows
     ]
-    _parking_state_write(rows, known=_with_parking_row([row[0] for row in rows]))
+    found = _parking_rows([row[0] for row in rows])
+    _parking_state_write(rows, known=found)
+    # The UPDATE's guard (`at <= %s`), on the same values: an older observation judged
+    # late replaces nothing, so it vacates nothing either.
+    return {
+        before[1]
+        for bike, _op, at, _verdict, spot, _check, _parked in rows
+        if (before := found.get(bike)) and before[1] and before[1] != spot and before[2] <= at
+    }
 
 
-def _parking_state_write(rows: list[tuple], *, known: set[int]) -> None:
+def _parking_state_write(rows: list[tuple], *, known: Container[int]) -> None:
     """Make each row (bike_id, operator_id, at, verdict, spot_id, check_id_ref, parked; in
     bike id order) its bike's parking state, unless a newer observation is recorded. A
     `check_id_ref` of None (a movement) keeps the bike's last decision. `known`: the bikes
@@ -251,16 +262,20 @@ def _unless_sqlite(conflict_clause: str) -> str:
     return "" if connection.vendor == "sqlite" else conflict_clause
 
 
-def _with_parking_row(bike_ids: list[int]) -> set[int]:
-    """Which of these bikes have a parking row (rows are only ever added: a bike found here
-    keeps its row; one not found that gains a row meanwhile goes through the upsert)."""
+def _parking_rows(bike_ids: list[int]) -> dict[int, tuple[int, int | None, Any]]:
+    """{bike_id: (bike_id, spot_id, at)} for those of these bikes that have a parking row
+    (rows are only ever added: a bike found here keeps its row; one not found that gains a
+    row meanwhile goes through the upsert). `at` only where a spot is recorded, the one case
+    `checks_store` compares it: selected as an expression, it comes back from SQLite as the
+    stored text, not parsed per row, and compares with the adapted parameters as the
+    UPDATE's `at <= %s` does; PostgreSQL gives aware datetimes, as the parameters are."""
     table = BikeParking._meta.db_table
-    return {
-        bike_id
-        for (bike_id,) in select_in(
-            f"SELECT bike_id FROM {table} WHERE bike_id IN ({{ids}})", bike_ids
-        )
-    }
+    rows = select_in(
+        "SELECT bike_id, spot_id, CASE WHEN spot_id IS NULL THEN NULL ELSE at END "
+        f"FROM {table} WHERE bike_id IN ({{ids}})",
+        bike_ids,
+    )
+    return {row[0]: row for row in rows}
 
 
 def bikes_unpark(latest: dict[int, tuple[datetime, int]]) -> set[int]:

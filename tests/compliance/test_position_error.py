@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
-from nuanxin.compliance.models import ParkingCheck
+from nuanxin.compliance.models import BikeParking, ParkingCheck
 from nuanxin.compliance.services import parked_bikes_evaluate
 from tests.compliance.factories import LAT0, LNG0, east_of_spot_edge, make_bike, make_spot, parked
 
@@ -93,6 +94,27 @@ def test_hopeless_accuracy_is_uncertain(personas, spot):
     lat, lng = east_of_spot_edge(120.0)
     check = judge(bike, lat, lng, accuracy=200.0)
     assert (check.verdict, check.rule) == ("uncertain", "poor_accuracy")
+
+
+def test_poor_accuracy_is_still_explained_by_the_nearest_spot(personas, spot):
+    bike = make_bike(personas.operator)
+    lat, lng = east_of_spot_edge(200.0)
+    check = judge(bike, lat, lng, accuracy=60.0)
+    assert (check.verdict, check.rule) == ("uncertain", "poor_accuracy")
+    assert check.spot == spot.spot and check.spot_version == spot
+    e = check.explanation()
+    assert e["nearest_spot"] == "S1" and e["spot_version"] == 1
+    assert e["spot_version_id"] == spot.pk
+    assert e["distance_m"] == pytest.approx(200.0, abs=0.5)
+    assert e["accuracy_m"] == 60.0 and e["tolerance_m"] == 1.0
+    assert e["text"].startswith("距最近停放点 S1（第 1 版）200.0 米；定位精度 60.0 米")
+    assert "搜索半径内没有停放点" in e["text"] and "附近没有停放点" not in e["text"]
+    # Not parked in it: the bike's state names no spot (a spot only for in_spot).
+    assert BikeParking.objects.get(bike=bike).spot_id is None
+    with translation.override("en"):
+        text = check.explanation()["text"]
+    assert text.startswith("200.0 m from the nearest spot S1 (version 1); position accuracy 60.0")
+    assert "accuracy + tolerance is at least that radius: cannot judge" in text
 
 
 def test_explanation_names_spot_version_distance_accuracy_and_rule(personas, spot):
