@@ -9,11 +9,42 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from nuanxin.core.errors import DomainError
+from nuanxin.notices.webhooks import VERIFY_SNIPPET
+
+WEBHOOKS_DESCRIPTION = """
+## 运营企业推送 / Operator webhooks
+
+暖心提醒开具、整改、处罚和关闭时，平台向运营企业的回调地址发送 `POST` 请求（UTF-8 JSON 正文
+`{"event": …, "notice": {…}}`，`notice` 的字段与 `/api/v1/operator/notices/{number}` 相同）。回调地址和签名密钥由企业管理员在
+企业门户「推送设置」（`/operator/webhook/`）中设置；未设置签名密钥时不发送任何请求。
+
+When a warm reminder is opened, fixed, penalised or closed, Nuanxin sends a `POST` with a
+UTF-8 JSON body (`{"event": ..., "notice": {...}}`, the notice with the fields
+`/api/v1/operator/notices/{number}` returns) to the operator's webhook URL. The operator's
+admin sets the URL and rotates the signing secret in the operator portal (推送设置,
+`/operator/webhook/`); nothing is sent while no secret is set.
+
+| header | value |
+| --- | --- |
+| `X-Nuanxin-Event` | `notice.opened`, `notice.fixed`, `notice.penalised`, `notice.closed` |
+| `X-Nuanxin-Delivery` | delivery id, the same on every retry: de-duplicate on it (at-least-once) |
+| `X-Nuanxin-Timestamp` | Unix seconds when signed |
+| `X-Nuanxin-Signature` | `sha256=` + lowercase hex HMAC-SHA256, key = the signing secret (UTF-8), message = `<X-Nuanxin-Timestamp>.<raw body>` |
+
+Verify over the raw body bytes as received (do not re-serialise the JSON), compare in
+constant time, and reject a timestamp more than 5 minutes from now. Answer 2xx once the
+request is stored; anything else, or no answer within 5 s, is retried after 10 s, 20 s,
+40 s … (at most 1 h apart), 8 attempts in all.
+
+```python
+{snippet}```
+""".replace("{snippet}", VERIFY_SNIPPET)
 
 api = NinjaAPI(
     title="暖芯 Nuanxin API",
     version="1",
-    description="城市管理非接触执法与服务平台 / non-contact urban-management platform",
+    description="城市管理非接触执法与服务平台 / non-contact urban-management platform\n"
+    + WEBHOOKS_DESCRIPTION,
     urls_namespace="api-v1",
 )
 

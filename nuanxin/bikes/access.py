@@ -77,3 +77,24 @@ def access_own_worker(principal: Any) -> MaintenanceWorker:
     if user.role != "maintenance" or worker is None:
         raise PermissionDenied(_("只有运维人员可以上报在岗状态。"))
     return worker
+
+
+# Who manages an operator's own settings (webhook URL and secret): its admins, no one else.
+OPERATOR_ADMIN_ROLES = ("operator_admin",)
+
+
+def operators_administered(principal: Any) -> list[Operator]:
+    """The operators whose settings this user manages: an operator admin's own operators.
+    Anyone else (maintenance crew, city staff, a superuser, a token) gets 403."""
+    user = require_login(principal if not isinstance(principal, ApiToken) else None)
+    if user.role not in OPERATOR_ADMIN_ROLES:
+        raise PermissionDenied(_("只有运营企业管理员可以管理本企业的设置。"))
+    return list(user.operators.order_by("code"))
+
+
+def access_operator_administered(principal: Any, code: str) -> Operator:
+    """One operator the user administers, by code; another operator is 404."""
+    for operator in operators_administered(principal):
+        if operator.code == code:
+            return operator
+    raise not_found()

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from nuanxin.core.fields import WrittenJSONField
@@ -21,6 +22,15 @@ def validate_operator_uscc(value: str) -> None:
         uscc_validate(value)
     except USCCError as exc:
         raise ValidationError(str(exc), code=exc.reason) from None
+
+
+WEBHOOK_SECRET_MIN_LENGTH = 24
+
+
+def webhook_https_required() -> bool:
+    """Webhook URLs must be https except in development (DEBUG) and the demo, the
+    environments where the site itself is served over plain HTTP (SECURE_SSL_REDIRECT off)."""
+    return not (settings.DEBUG or getattr(settings, "DEMO_MODE", False))
 
 
 class Operator(models.Model):
@@ -46,8 +56,20 @@ class Operator(models.Model):
     quota = models.PositiveIntegerField(_("投放配额（辆）"), default=0)
     contact_phone = models.CharField(_("联系电话"), max_length=32, blank=True)
     contact_email = models.EmailField(_("联系邮箱"), blank=True)
-    webhook_url = models.URLField(_("通知回调地址"), blank=True)
-    webhook_secret = models.CharField(_("回调签名密钥"), max_length=64, blank=True)
+    webhook_url = models.URLField(
+        _("通知回调地址"),
+        blank=True,
+        help_text=_("暖心提醒推送的接收地址；正式环境须为 https。填写地址时须同时设置签名密钥。"),
+    )
+    webhook_secret = models.CharField(
+        _("回调签名密钥"),
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "推送签名用的 HMAC-SHA256 密钥，至少 24 个字符；"
+            "企业管理员可在企业门户的“推送设置”中生成和轮换。"
+        ),
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="operators", verbose_name=_("企业账号")
     )
@@ -73,6 +95,33 @@ class Operator(models.Model):
 
     def can_deploy(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+    def clean(self) -> None:
+        """A webhook URL needs a secret: a webhook signed with an empty key can be forged
+        by anyone. Outside development and the demo (where the site itself may run over
+        plain HTTP: settings SECURE_SSL_REDIRECT) the URL must be https."""
+        super().clean()
+        errors: dict[str, list[str | Promise]] = {}
+        secret = self.webhook_secret
+        if secret and len(secret) < WEBHOOK_SECRET_MIN_LENGTH:
+            errors.setdefault("webhook_secret", []).append(
+                _("签名密钥至少需要 %(n)d 个字符。") % {"n": WEBHOOK_SECRET_MIN_LENGTH}
+            )
+        if self.webhook_url and not secret:
+            errors.setdefault("webhook_url", []).append(
+                _("填写回调地址前须设置签名密钥：没有密钥的签名任何人都能伪造。")
+            )
+        plain = not self.webhook_url.lower().startswith("https://")
+        if self.webhook_url and plain and webhook_https_required():
+            errors.setdefault("webhook_url", []).append(_("回调地址须以 https:// 开头。"))
+        if errors:
+            raise ValidationError(errors)
+
+    def webhook_secret_hint(self) -> str:
+        """The secret as the portal shows it after the one time it is shown in full."""
+        if not self.webhook_secret:
+            return ""
+        return "•" * 8 + self.webhook_secret[-4:]
 
 
 class MaintenanceWorker(models.Model):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -311,3 +313,85 @@ def maintenance_worker_report(
         after={"on_duty": on_duty},
     )
     return worker
+
+
+WEBHOOK_FIELDS = ("webhook_url", "webhook_secret")
+
+
+def webhook_secret_new() -> str:
+    """A fresh webhook signing secret: 32 random bytes, URL-safe base64 (43 characters)."""
+    return secrets.token_urlsafe(32)
+
+
+def _webhook_validate(operator: Operator) -> None:
+    """The model's rules for the webhook fields (`Operator.clean`), as a DomainError."""
+    others = [f.name for f in Operator._meta.fields if f.name not in WEBHOOK_FIELDS]
+    try:
+        operator.full_clean(exclude=others, validate_unique=False)
+    except ValidationError as exc:
+        raise DomainError("bad_webhook", " ".join(str(m) for m in exc.messages)) from exc
+
+
+def _webhook_state(operator: Operator) -> dict[str, Any]:
+    """What an audit row says about the webhook settings: never the secret itself."""
+    return {"webhook_url": operator.webhook_url, "secret_hint": operator.webhook_secret_hint()}
+
+
+def _webhooks_release_held(operator: Operator) -> None:
+    from nuanxin.notices.webhooks import webhooks_release_held
+
+    webhooks_release_held(operator_id=operator.pk)
+
+
+@transaction.atomic
+def operator_webhook_set(
+    *, operator: Operator, url: str, by: Any, source_ip: str | None = None
+) -> tuple[Operator, str | None]:
+    """Set (or, with "", clear) where the operator's notices are pushed. A URL needs a
+    signing secret: when none is set one is generated, and returned so that it can be
+    shown once; otherwise the second value is None."""
+    op = Operator.objects.select_for_update().get(pk=operator.pk)
+    before = _webhook_state(op)
+    url = url.strip()
+    generated = None
+    if url and not op.webhook_secret:
+        generated = op.webhook_secret = webhook_secret_new()
+    op.webhook_url = url
+    _webhook_validate(op)
+    if op.webhook_url == before["webhook_url"] and generated is None:
+        return op, None
+    op.save(update_fields=list(WEBHOOK_FIELDS))
+    audit_record(
+        actor=by,
+        action="operator.webhook_set",
+        obj=op,
+        before=before,
+        after={**_webhook_state(op), "secret_generated": generated is not None},
+        source_ip=source_ip,
+    )
+    if op.webhook_url and op.webhook_secret:
+        _webhooks_release_held(op)  # what waited for a secret or a URL goes out now
+    return op, generated
+
+
+@transaction.atomic
+def operator_webhook_secret_rotate(
+    *, operator: Operator, by: Any, source_ip: str | None = None
+) -> str:
+    """Replace the signing secret with a new random one and return it (shown once). The
+    next request is signed with it; a receiver that still checks the old one answers an
+    error, and the delivery is retried with backoff until it has the new one."""
+    op = Operator.objects.select_for_update().get(pk=operator.pk)
+    before = _webhook_state(op)
+    op.webhook_secret = webhook_secret_new()  # valid whatever the URL: a leak is fixed first
+    op.save(update_fields=["webhook_secret"])
+    audit_record(
+        actor=by,
+        action="operator.webhook_secret_rotate",
+        obj=op,
+        before=before,
+        after=_webhook_state(op),
+        source_ip=source_ip,
+    )
+    _webhooks_release_held(op)
+    return op.webhook_secret

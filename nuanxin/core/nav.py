@@ -66,7 +66,7 @@ OTHER = _("其他")
 
 def sections() -> list[Section]:
     # The apps' role sets, imported here: core is imported by every app.
-    from nuanxin.bikes.access import OPERATOR_ROLES
+    from nuanxin.bikes.access import OPERATOR_ADMIN_ROLES, OPERATOR_ROLES
     from nuanxin.insight.access import CITY_ROLES, MAP_ROLES
     from nuanxin.notices.access import PORTAL_ROLES
 
@@ -75,6 +75,7 @@ def sections() -> list[Section]:
         Section("/portal/", _("我的店铺"), MINE, _only("merchant")),
         Section("/portal/complaints/", _("投诉处理"), MINE, _only("merchant")),
         Section("/operator/", _("企业门户"), MINE, _only(*PORTAL_ROLES), _reminders_open),
+        Section("/operator/webhook/", _("推送设置"), MINE, _only(*OPERATOR_ADMIN_ROLES)),
         Section("/staff/merchants/", _("市场主体"), STREET, staff),
         Section("/staff/complaints/", _("投诉协同"), STREET, staff),
         Section("/staff/complaints/overdue/", _("超期督办"), STREET, staff, _complaints_overdue),

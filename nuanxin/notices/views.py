@@ -32,7 +32,13 @@ def portal_home(request: HttpRequest) -> HttpResponse:
         "recent": qs.exclude(status=Notice.Status.OPEN).order_by("-closed_at", "-pk")[:50],
         "status": status,
         "worker": worker,
-        "links": offered(request.user, "/assessments/", "/dashboard/rebalance/", "/api/v1/docs"),
+        "links": offered(
+            request.user,
+            "/assessments/",
+            "/dashboard/rebalance/",
+            "/operator/webhook/",
+            "/api/v1/docs",
+        ),
     }
     return render(request, "notices/portal_home.html", context)
 

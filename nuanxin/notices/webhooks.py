@@ -6,7 +6,16 @@ Each request carries
     X-Nuanxin-Timestamp: <unix seconds>
     X-Nuanxin-Signature: sha256=<hex HMAC-SHA256(webhook_secret, "<timestamp>.<raw body>")>
 Signing the timestamp with the body stops replays; receivers should reject timestamps
-more than 5 minutes old. `webhook_verify` is the reference check.
+more than 5 minutes old. `webhook_verify` is the reference check; `VERIFY_SNIPPET` is the
+same check as operators read it (the portal's 推送设置 page and the API description).
+
+Nothing is ever signed with an empty key (anyone could forge that signature). A delivery
+whose operator has no secret (or no URL) is not sent over HTTP: it stays pending, its log
+says why once, it is looked at again hourly and at once when the operator sets a secret
+(`webhooks_release_held`), and it is given up after `HOLD_MAX_SECONDS`. Kept rather than
+failed, because the push is how the operator's systems learn of a notice: one set up late
+still receives what happened meanwhile, with all its HTTP attempts (`attempts` counts only
+those).
 """
 
 from __future__ import annotations
@@ -22,12 +31,40 @@ import httpx
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from nuanxin.lib.env import envint
 from nuanxin.notices.models import Notice, WebhookAttempt, WebhookDelivery
 
 LEASE_SECONDS = 60
 BACKOFF_BASE_SECONDS = 10
+HOLD_RECHECK_SECONDS = 3600
+HOLD_MAX_SECONDS = 7 * 24 * 3600
+
+# Log and `last_error` texts of deliveries not sent, stored as the Chinese msgid and
+# translated where they are shown ({% translate %} of the stored value).
+NOT_SENT_NO_SECRET = gettext_noop("未发送：本企业未设置签名密钥，设置后自动补发。")
+NOT_SENT_NO_URL = gettext_noop("未发送：本企业未设置回调地址，设置后自动补发。")
+GIVEN_UP_UNSIGNED = gettext_noop("已放弃：7 天内未设置签名密钥或回调地址，未发送。")
+HELD_REASONS = (NOT_SENT_NO_SECRET, NOT_SENT_NO_URL)
+
+# What operators run to check a request (shown on the portal's settings page and in the
+# API description; tests/notices/test_webhooks_settings.py runs this very text).
+VERIFY_SNIPPET = """\
+import hashlib
+import hmac
+import time
+
+
+def nuanxin_verify(secret: str, headers, body: bytes, max_age_s: int = 300) -> bool:
+    # headers: the request's headers; body: the raw request body, the bytes as received
+    timestamp = headers.get("X-Nuanxin-Timestamp", "")
+    signature = headers.get("X-Nuanxin-Signature", "")
+    if not secret or not timestamp.isdigit() or abs(time.time() - int(timestamp)) > max_age_s:
+        return False
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return hmac.compare_digest("sha256=" + mac.hexdigest(), signature)
+"""
 
 
 def max_attempts() -> int:
@@ -78,6 +115,8 @@ def webhooks_enqueue_many(*, notices: list[Notice], event: str) -> int:
 
 
 def webhook_sign(secret: str, timestamp: str, body: bytes) -> str:
+    if not secret:
+        raise ValueError("refusing to sign a webhook with an empty secret")
     mac = hmac.new(secret.encode("utf-8"), timestamp.encode("ascii") + b"." + body, hashlib.sha256)
     return "sha256=" + mac.hexdigest()
 
@@ -85,6 +124,8 @@ def webhook_sign(secret: str, timestamp: str, body: bytes) -> str:
 def webhook_verify(
     secret: str, timestamp: str, body: bytes, signature: str, *, max_age_s: int = 300
 ) -> bool:
+    if not secret:
+        return False
     try:
         if abs(time.time() - int(timestamp)) > max_age_s:
             return False
@@ -108,8 +149,48 @@ def _claim(now: datetime, limit: int) -> list[WebhookDelivery]:
     return claimed
 
 
+def _hold(delivery: WebhookDelivery, reason: str) -> None:
+    """Keep a delivery that cannot be sent pending without any HTTP request: log why once
+    (not at every hourly look), give it up after HOLD_MAX_SECONDS."""
+    now = timezone.now()
+    given_up = delivery.created_at <= now - timedelta(seconds=HOLD_MAX_SECONDS)
+    error = GIVEN_UP_UNSIGNED if given_up else reason
+    with transaction.atomic():
+        if given_up or delivery.last_error != reason:
+            WebhookAttempt.objects.create(
+                delivery=delivery, at=now, url=delivery.operator.webhook_url, error=error
+            )
+        fields: dict[str, Any] = (
+            {"status": WebhookDelivery.Status.FAILED}
+            if given_up
+            else {"next_attempt_at": now + timedelta(seconds=HOLD_RECHECK_SECONDS)}
+        )
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            last_status_code=None, last_error=error, **fields
+        )
+
+
+def webhooks_release_held(*, operator_id: int) -> int:
+    """Make the operator's held deliveries due now (its secret or URL was just set). Rows
+    under a worker's lease (due within LEASE_SECONDS) are left to that worker."""
+    now = timezone.now()
+    return WebhookDelivery.objects.filter(
+        operator_id=operator_id,
+        status=WebhookDelivery.Status.PENDING,
+        last_error__in=HELD_REASONS,
+        next_attempt_at__gt=now + timedelta(seconds=LEASE_SECONDS),
+    ).update(next_attempt_at=now)
+
+
 def webhook_send(delivery: WebhookDelivery, *, client: httpx.Client | None = None) -> bool:
+    """One HTTP attempt, logged; False without any request when it cannot be signed."""
     operator = delivery.operator
+    if not operator.webhook_secret:
+        _hold(delivery, NOT_SENT_NO_SECRET)
+        return False
+    if not operator.webhook_url:
+        _hold(delivery, NOT_SENT_NO_URL)
+        return False
     body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":")).encode()
     ts = str(int(time.time()))
     headers = {
@@ -118,7 +199,7 @@ def webhook_send(delivery: WebhookDelivery, *, client: httpx.Client | None = Non
         "X-Nuanxin-Event": delivery.event,
         "X-Nuanxin-Delivery": str(delivery.pk),
         "X-Nuanxin-Timestamp": ts,
-        "X-Nuanxin-Signature": webhook_sign(operator.webhook_secret or "", ts, body),
+        "X-Nuanxin-Signature": webhook_sign(operator.webhook_secret, ts, body),
     }
     started = time.monotonic()
     code, error = None, ""
@@ -173,3 +254,13 @@ def webhooks_deliver_due(now: datetime, *, limit: int = 50) -> int:
             if webhook_send(delivery, client=client):
                 sent += 1
     return sent
+
+
+def webhook_deliveries_recent(*, operator_id: int, limit: int = 30) -> list[WebhookDelivery]:
+    """The operator's latest deliveries, newest first, each with its attempts (`log`), in
+    two queries: the operator portal's delivery log."""
+    return list(
+        WebhookDelivery.objects.filter(operator_id=operator_id)
+        .order_by("-created_at", "-pk")
+        .prefetch_related("log")[:limit]
+    )

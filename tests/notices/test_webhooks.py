@@ -133,3 +133,118 @@ def test_fix_and_penalty_are_pushed_too(city, receiver):
     penalties_issue_due(notice.due_at)
     events = list(WebhookDelivery.objects.order_by("pk").values_list("event", flat=True))
     assert events == ["notice.opened", "notice.penalised"]
+
+
+def test_no_request_is_sent_without_a_secret_and_the_log_says_why(city, receiver, personas):
+    from nuanxin.notices.webhooks import NOT_SENT_NO_SECRET
+
+    personas.operator.webhook_secret = ""  # stored before clean() refused it
+    personas.operator.save()
+    violate(city.bike)
+    now = timezone.now()
+    assert webhooks_deliver_due(now) == 0
+    assert receiver.requests == []
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == "pending" and delivery.attempts == 0
+    assert delivery.last_error == NOT_SENT_NO_SECRET
+    attempt = delivery.log.get()
+    assert attempt.status_code is None and attempt.error == NOT_SENT_NO_SECRET
+    assert attempt.url == receiver.url
+    # Looked at again an hour later: still nothing sent, and the log is not repeated.
+    assert delivery.next_attempt_at >= now + dt.timedelta(minutes=59)
+    assert webhooks_deliver_due(delivery.next_attempt_at) == 0
+    assert receiver.requests == [] and delivery.log.count() == 1
+
+
+def test_the_log_reason_reads_in_english_too():
+    from django.utils import translation
+
+    from nuanxin.notices.webhooks import GIVEN_UP_UNSIGNED, NOT_SENT_NO_SECRET, NOT_SENT_NO_URL
+
+    with translation.override("en"):
+        assert translation.gettext(NOT_SENT_NO_SECRET).startswith("Not sent: ")
+        assert translation.gettext(NOT_SENT_NO_URL).startswith("Not sent: ")
+        assert translation.gettext(GIVEN_UP_UNSIGNED).startswith("Given up: ")
+
+
+def test_a_held_delivery_goes_out_signed_once_a_secret_is_set(city, receiver, personas):
+    from nuanxin.bikes.services import operator_webhook_secret_rotate
+
+    personas.operator.webhook_secret = ""
+    personas.operator.save()
+    violate(city.bike)
+    webhooks_deliver_due(timezone.now())
+    secret = operator_webhook_secret_rotate(operator=personas.operator, by=personas.operator_admin)
+    # Released at once, not an hour later.
+    assert webhooks_deliver_due(timezone.now()) == 1
+    headers, body = receiver.requests[0]
+    assert webhook_verify(
+        secret, headers["X-Nuanxin-Timestamp"], body, headers["X-Nuanxin-Signature"]
+    )
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == "delivered" and delivery.attempts == 1
+    assert [a.status_code for a in delivery.log.order_by("at")] == [None, 204]
+
+
+def test_a_held_delivery_is_given_up_after_a_week(city, receiver, personas):
+    from nuanxin.notices.webhooks import GIVEN_UP_UNSIGNED, HOLD_MAX_SECONDS
+
+    personas.operator.webhook_secret = ""
+    personas.operator.save()
+    violate(city.bike)
+    webhooks_deliver_due(timezone.now())
+    delivery = WebhookDelivery.objects.get()
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        created_at=timezone.now() - dt.timedelta(seconds=HOLD_MAX_SECONDS + 1),
+        next_attempt_at=timezone.now(),
+    )
+    webhooks_deliver_due(timezone.now())
+    delivery.refresh_from_db()
+    assert delivery.status == "failed" and delivery.attempts == 0
+    assert [a.error for a in delivery.log.order_by("at")][-1] == GIVEN_UP_UNSIGNED
+    assert receiver.requests == []
+
+
+def test_nothing_is_ever_signed_with_an_empty_key():
+    import hashlib
+    import hmac
+    import time
+
+    from nuanxin.notices.webhooks import webhook_sign
+
+    with pytest.raises(ValueError):
+        webhook_sign("", "1", b"{}")
+    ts = str(int(time.time()))
+    forged = b'{"event":"notice.fixed"}'
+    empty_key = "sha256=" + hmac.new(b"", ts.encode() + b"." + forged, hashlib.sha256).hexdigest()
+    assert not webhook_verify("", ts, forged, empty_key)
+
+
+def test_the_documented_snippet_verifies_a_real_delivery(city, receiver):
+    import hashlib
+    import hmac
+
+    from nuanxin.notices.webhooks import VERIFY_SNIPPET
+
+    namespace: dict[str, Any] = {}
+    exec(VERIFY_SNIPPET, namespace)  # the text the portal page and the API description show
+    nuanxin_verify = namespace["nuanxin_verify"]
+    violate(city.bike)
+    webhooks_deliver_due(timezone.now())
+    headers, body = receiver.requests[0]
+    assert nuanxin_verify(SECRET, headers, body)
+    assert not nuanxin_verify("wrong-secret", headers, body)
+    assert not nuanxin_verify(SECRET, headers, body.replace(b"notice.opened", b"notice.closed"))
+    # A forged body re-signed with an empty key does not pass, whatever the receiver's secret.
+    ts = headers["X-Nuanxin-Timestamp"]
+    forged = body.replace(b"notice.opened", b"notice.fixed")
+    mac = hmac.new(b"", ts.encode() + b"." + forged, hashlib.sha256).hexdigest()
+    forged_headers = {**headers, "X-Nuanxin-Signature": "sha256=" + mac}
+    assert not nuanxin_verify(SECRET, forged_headers, forged)
+    assert not nuanxin_verify("", forged_headers, forged)
+    # A correctly signed request older than 5 minutes (a replay) is refused.
+    old_ts = str(int(ts) - 301)
+    old_mac = hmac.new(SECRET.encode(), old_ts.encode() + b"." + body, hashlib.sha256)
+    old = {"X-Nuanxin-Timestamp": old_ts, "X-Nuanxin-Signature": "sha256=" + old_mac.hexdigest()}
+    assert webhook_verify(SECRET, old_ts, body, old["X-Nuanxin-Signature"], max_age_s=400)
+    assert not nuanxin_verify(SECRET, old, body)
