@@ -26,12 +26,23 @@ class AssessmentOut(Schema):
     period_end: datetime
     score: Decimal
     outcome: str
-    outcome_reasons: list[str]
+    outcome_label: str = Field(description="the outcome in the request's language")
+    outcome_reasons: list[str] = Field(
+        description="why the outcome, in the request's language (Accept-Language); an "
+        "assessment stored before the parameters were kept gives its stored Chinese text"
+    )
+    outcome_detail: dict[str, Any] = Field(
+        description="what the outcome was made of: `reasons` ({code, params}), `reward`, "
+        "`cut_score`, `cut_unregistered` (bikes), `devices_cut`, `adjusts_quota`, `low_run`; "
+        "{} for assessments stored before these were kept"
+    )
     quota_before: int
     quota_after: int
     rules_version: str
     metrics: dict[str, Any]
-    breakdown: list[dict[str, Any]]
+    breakdown: list[dict[str, Any]] = Field(
+        description="one row per metric; `label`, `explain` and `text` in the request's language"
+    )
     report_url: str | None = Field(
         description="the PDF report at GET /api/v1/opcredit/assessments/{id}/report.pdf "
         "(same authentication as this API); null when no report has been generated"
@@ -52,12 +63,14 @@ def _out(a: Assessment) -> dict[str, Any]:
         "period_end": a.period_end,
         "score": a.score,
         "outcome": a.outcome,
-        "outcome_reasons": a.outcome_reasons,
+        "outcome_label": str(a.get_outcome_display()),
+        "outcome_reasons": a.reasons_display(),
+        "outcome_detail": a.outcome_detail,
         "quota_before": a.quota_before,
         "quota_after": a.quota_after,
         "rules_version": a.rules_version,
         "metrics": a.metrics,
-        "breakdown": a.breakdown,
+        "breakdown": a.breakdown_display(),
         "report_url": _report_url(a),
     }
 

@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from nuanxin.opcredit.explain import breakdown_display, reasons_display
+
 
 class OperatorComplaint(models.Model):
     """A valid public complaint about an operator's bikes (12319, hotline), for scoring."""
@@ -51,6 +53,11 @@ class Assessment(models.Model):
     breakdown = models.JSONField(_("得分说明"), default=list)
     outcome = models.CharField(_("考核结果"), max_length=12, choices=Outcome.choices)
     outcome_reasons = models.JSONField(_("结果依据"), default=list)
+    # What the outcome was made of: "reasons" ({code, params} per reason, rendered in the
+    # reader's language), "reward" / "cut_score" / "cut_unregistered" (bikes), "devices_cut"
+    # (the unregistered device_ids this assessment cut, so no later one cuts them again),
+    # "adjusts_quota", "low_run" (adjacent low periods). Empty for assessments made before.
+    outcome_detail = models.JSONField(_("结果明细"), default=dict, blank=True)
     quota_before = models.PositiveIntegerField(_("原配额"))
     quota_after = models.PositiveIntegerField(_("新配额"))
     rules_version = models.CharField(_("规则版本"), max_length=20)
@@ -77,3 +84,11 @@ class Assessment(models.Model):
     @property
     def quota_delta(self) -> int:
         return self.quota_after - self.quota_before
+
+    def reasons_display(self) -> list[str]:
+        """The outcome reasons in the active language (the stored Chinese for older rows)."""
+        return reasons_display(self.outcome_detail, self.outcome_reasons)
+
+    def breakdown_display(self) -> list[dict]:
+        """The score breakdown in the active language (as stored for older rows)."""
+        return breakdown_display(self.breakdown)

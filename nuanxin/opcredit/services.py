@@ -5,19 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
-from decimal import Decimal
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from nuanxin.audit.services import audit_record
-from nuanxin.bikes.models import Bike, Operator
-from nuanxin.bikes.selectors import unregistered_devices_count
-from nuanxin.core.errors import Conflict, DomainError
+from nuanxin.bikes.models import Bike, Operator, UnregisteredSighting
+from nuanxin.core.errors import Conflict, DomainError, NotAllowed
 from nuanxin.notices.models import Notice
+from nuanxin.opcredit.explain import reason, reason_text
 from nuanxin.opcredit.models import Assessment, OperatorComplaint
 from nuanxin.opcredit.rules import Rules, rules_load, score_breakdown
 
@@ -49,7 +51,39 @@ def period_bounds(period: str, kind: str) -> tuple[str, dt.datetime, dt.datetime
     return f"{year}-Q{quarter}", start, end
 
 
-def operator_metrics(*, operator: Operator, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
+def period_adjacent(label: str, kind: str, step: int) -> str:
+    """The period `step` periods after `label` (before, when negative): 2026-08 −1 → 2026-07."""
+    if kind == Assessment.Kind.MONTHLY:
+        year, month = (int(x) for x in label.split("-"))
+        index = year * 12 + month - 1 + step
+        return f"{index // 12}-{index % 12 + 1:02d}"
+    year, quarter = (int(x) for x in label.split("-Q"))
+    index = year * 4 + quarter - 1 + step
+    return f"{index // 4}-Q{index % 4 + 1}"
+
+
+def _unregistered_devices(*, operator: Operator, start: dt.datetime, end: dt.datetime) -> list[str]:
+    """Distinct unregistered device_ids the operator reported in the period (sorted).
+
+    The same window as `bikes.selectors.unregistered_devices_count`; the ids are needed so
+    that a device cut once is never cut again (a selector for them belongs in bikes).
+    """
+    ids = UnregisteredSighting.objects.filter(
+        operator=operator, last_seen_at__gte=start, first_seen_at__lt=end
+    ).values_list("device_id", flat=True)
+    return sorted({str(d) for d in ids})
+
+
+def operator_metrics(
+    *, operator: Operator, start: dt.datetime, end: dt.datetime, rules: Rules | None = None
+) -> dict[str, Any]:
+    """The period's raw figures and the five metric values (see data/opcredit/rules.yaml).
+
+    A reminder penalised (not fixed in time) counts in the average response time as the
+    rules' `unfixed_minutes`; the response time is 0 (full marks) only when no reminder was
+    decided. With no registered bike the per-100-bike metrics are the raw counts.
+    """
+    rules = rules or rules_load()
     notices = Notice.objects.filter(
         operator=operator, kind=Notice.Kind.VIOLATION, issued_at__gte=start, issued_at__lt=end
     )
@@ -58,81 +92,203 @@ def operator_metrics(*, operator: Operator, start: dt.datetime, end: dt.datetime
     penalised = notices.filter(status=Notice.Status.PENALISED).count()
     fleet = Bike.objects.filter(operator=operator, registered_at__lt=end).count()
     responses = [(f - o).total_seconds() / 60 for o, f in fixed if f and o]
+    unfixed_minutes = rules.metrics["response_time"]["unfixed_minutes"]  # as the rules say it
+    decided = len(responses) + penalised
     closed = len(fixed) + penalised
     complaints = OperatorComplaint.objects.filter(
         operator=operator, valid=True, received_at__gte=start, received_at__lt=end
     ).count()
-    per100 = 100.0 / fleet if fleet else 0.0
+    per100 = 100.0 / fleet if fleet else 1.0  # no fleet: the raw count, never a rate of 0
+    devices = _unregistered_devices(operator=operator, start=start, end=end)
     return {
         "fleet": fleet,
         "notices": issued,
         "fixed": len(fixed),
         "penalised": penalised,
         "complaints_count": complaints,
-        "response_time": sum(responses) / len(responses) if responses else 0.0,
+        "rate_basis": "per_100_bikes" if fleet else "raw_count",
+        "response_fixed": len(responses),
+        "response_fixed_avg": round(sum(responses) / len(responses), 2) if responses else 0.0,
+        "response_unfixed_minutes": unfixed_minutes,
+        "response_time": (
+            (sum(responses) + penalised * float(unfixed_minutes)) / decided if decided else 0.0
+        ),
         "rectification_rate": len(fixed) / closed if closed else 1.0,
         "violations_per_100": issued * per100,
-        "unregistered_bikes": float(
-            unregistered_devices_count(operator=operator, since=start, until=end)
-        ),
+        "unregistered_bikes": float(len(devices)),
+        "unregistered_device_ids": devices,
         "complaints": complaints * per100,
     }
 
 
-def _outcome(
-    rules: Rules, operator: Operator, kind: str, start: dt.datetime, score: Decimal, metrics: dict
-) -> tuple[str, int, list[str]]:
-    t, o = rules.thresholds, rules.outcomes
-    quota = operator.quota
-    reasons: list[str] = []
-    previous = list(
-        Assessment.objects.filter(operator=operator, kind=kind, period_start__lt=start)
-        .order_by("-period_start")
-        .values_list("score", flat=True)[: int(t["exit_consecutive"]) - 1]
-    )
-    low = float(score) < t["exit_below"]
-    if (
-        low
-        and len(previous) == int(t["exit_consecutive"]) - 1
-        and all(float(p) < t["exit_below"] for p in previous)
+@dataclass
+class Decision:
+    """What an assessment does: its outcome, the new quota, the reasons ({code, params})."""
+
+    outcome: str
+    quota_after: int
+    reasons: list[dict[str, Any]]
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def _bikes(quota: int, percent: Decimal) -> int:
+    """`percent` % of `quota`, in whole bikes, rounded half up (never banker's rounding)."""
+    return int((Decimal(quota) * percent / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _low_run(operator: Operator, kind: str, label: str, line: Decimal) -> list[str]:
+    """The adjacent periods of `kind` below `line`, `label` included (assumed low), in order.
+
+    Only adjacent periods count (2026-07 and 2026-08; 2026-Q2 and 2026-Q3): a period never
+    assessed breaks the run. Later periods count too, so assessing a period late (after the
+    next one) finds the same run. A run that already led to an exit is spent: it stops the
+    walk back, and a later run that ends in an exit is not counted again.
+    """
+    rows = {
+        period: (score, outcome)
+        for period, score, outcome in Assessment.objects.filter(
+            operator=operator, kind=kind
+        ).values_list("period", "score", "outcome")
+    }
+    exit_ = Assessment.Outcome.EXIT
+    run = [label]
+    p = period_adjacent(label, kind, -1)
+    while p in rows and rows[p][0] < line and rows[p][1] != exit_:
+        run.append(p)
+        p = period_adjacent(p, kind, -1)
+    later: list[str] = []
+    p = period_adjacent(label, kind, 1)
+    while p in rows and rows[p][0] < line:
+        if rows[p][1] == exit_:  # these periods already made the operator exit
+            later = []
+            break
+        later.append(p)
+        p = period_adjacent(p, kind, 1)
+    return sorted(run + later)
+
+
+def _devices_already_cut(operator: Operator) -> set[str]:
+    cut: set[str] = set()
+    for detail in Assessment.objects.filter(operator=operator).values_list(
+        "outcome_detail", flat=True
     ):
-        reasons.append(
-            _("连续 %(n)d 期得分低于 %(t)s 分，依规清退。")
-            % {"n": int(t["exit_consecutive"]), "t": t["exit_below"]}
-        )
-        return Assessment.Outcome.EXIT, 0, reasons
-    delta = 0
-    outcome = Assessment.Outcome.NONE
-    if float(score) >= t["reward_min"]:
-        delta += round(quota * o["reward_quota_percent"] / 100)
-        outcome = Assessment.Outcome.REWARD
-        reasons.append(
-            _("得分不低于 %(t)s 分，配额增加 %(p)s%%。")
-            % {"t": t["reward_min"], "p": o["reward_quota_percent"]}
-        )
-    if float(score) < t["penalty_below"]:
-        delta -= round(quota * o["penalty_quota_percent"] / 100)
-        outcome = Assessment.Outcome.PENALTY
-        reasons.append(
-            _("得分低于 %(t)s 分，配额削减 %(p)s%%。")
-            % {"t": t["penalty_below"], "p": o["penalty_quota_percent"]}
-        )
-    unregistered = int(metrics["unregistered_bikes"])
-    if unregistered:
-        cut = unregistered * int(o["quota_cut_per_unregistered_bike"])
-        delta -= cut
-        outcome = Assessment.Outcome.PENALTY
-        reasons.append(
-            _("发现未登记车辆 %(n)d 辆，每辆削减配额 %(k)d 辆，共 %(c)d 辆。")
-            % {"n": unregistered, "k": int(o["quota_cut_per_unregistered_bike"]), "c": cut}
-        )
+        cut.update((detail or {}).get("devices_cut", []))
+    return cut
+
+
+def _outcome(
+    rules: Rules,
+    operator: Operator,
+    kind: str,
+    label: str,
+    score: Decimal,
+    metrics: dict[str, Any],
+    devices: list[str],
+) -> Decision:
+    """The consequence of one assessment, from the rules (data) and the operator's history.
+
+    `kinds.<kind>.adjusts_quota` says whether this kind changes the quota (monthly) or only
+    scores, reports and decides exit (quarterly), so one event never changes the quota twice.
+    The outcome follows the net quota change; each part (reward, cuts) is its own reason.
+    """
+    t, o = rules.thresholds, rules.outcomes
+    does = rules.kind(kind)
+    quota = operator.quota
+    reasons: list[dict[str, Any]] = []
+    detail: dict[str, Any] = {"adjusts_quota": does["adjusts_quota"]}
+    low = does["decides_exit"] and score < t["exit_below"]
+    needed = int(t["exit_consecutive"])
+    run = _low_run(operator, kind, label, t["exit_below"]) if low else []
     if low:
-        reasons.append(
-            _("得分低于清退线 %(t)s 分；若下一期仍低于该线，将被清退。") % {"t": t["exit_below"]}
+        detail["low_run"] = run
+        if len(run) >= needed:
+            reasons.append(reason("exit", periods=run, n=len(run), t=str(t["exit_below"])))
+            return Decision(Assessment.Outcome.EXIT, 0, reasons, detail)
+    warning = (
+        reason(
+            "low_warning",
+            t=str(t["exit_below"]),
+            k=len(run),
+            n=needed,
+            next=period_adjacent(label, kind, 1),
         )
-    if not reasons:
-        reasons.append(_("得分在奖惩区间之间，配额维持不变。"))
-    return outcome, max(0, quota + delta), reasons
+        if low
+        else None
+    )
+    if not does["adjusts_quota"]:
+        reasons.append(reason("no_quota_kind", kind=kind))
+        if warning:
+            reasons.append(warning)
+        return Decision(Assessment.Outcome.NONE, quota, reasons, detail)
+
+    reward = cut_score = cut_unregistered = 0
+    if score >= t["reward_min"]:
+        if metrics["fleet"] >= t["reward_min_fleet"]:
+            reward = max(int(o["reward_min_bikes"]), _bikes(quota, o["reward_quota_percent"]))
+            reasons.append(
+                reason(
+                    "reward",
+                    t=str(t["reward_min"]),
+                    p=str(o["reward_quota_percent"]),
+                    q=quota,
+                    min=int(o["reward_min_bikes"]),
+                    bikes=reward,
+                )
+            )
+        else:
+            reasons.append(
+                reason("reward_no_fleet", t=str(t["reward_min"]), f=int(t["reward_min_fleet"]))
+            )
+    if score < t["penalty_below"]:
+        cut_score = min(
+            quota, max(int(o["penalty_min_bikes"]), _bikes(quota, o["penalty_quota_percent"]))
+        )
+        reasons.append(
+            reason(
+                "penalty",
+                t=str(t["penalty_below"]),
+                p=str(o["penalty_quota_percent"]),
+                q=quota,
+                min=int(o["penalty_min_bikes"]),
+                bikes=cut_score,
+            )
+        )
+    per_bike = int(o["quota_cut_per_unregistered_bike"])
+    already = _devices_already_cut(operator)
+    new = [d for d in devices if d not in already]
+    if new and per_bike:
+        cut_unregistered = len(new) * per_bike
+        detail["devices_cut"] = new
+        reasons.append(reason("unregistered", n=len(new), k=per_bike, c=cut_unregistered))
+    if len(devices) > len(new):
+        reasons.append(reason("unregistered_already", n=len(devices) - len(new)))
+    quota_after = max(0, quota + reward - cut_score - cut_unregistered)
+    if reward or cut_score or cut_unregistered:
+        reasons.append(
+            reason(
+                "quota_net",
+                before=quota,
+                after=quota_after,
+                plus=reward,
+                minus=quota + reward - quota_after,  # what was cut: never below a quota of 0
+                net=f"{quota_after - quota:+d}",
+            )
+        )
+    if warning:
+        reasons.append(warning)
+    in_band = t["penalty_below"] <= score < t["reward_min"]
+    if in_band and not (reward or cut_score or cut_unregistered):
+        reasons.insert(0, reason("unchanged"))
+    detail.update(reward=reward, cut_score=cut_score, cut_unregistered=cut_unregistered)
+    net = quota_after - quota
+    outcome = (
+        Assessment.Outcome.REWARD
+        if net > 0
+        else Assessment.Outcome.PENALTY
+        if net < 0
+        else Assessment.Outcome.NONE
+    )
+    return Decision(outcome, quota_after, reasons, detail)
 
 
 def assessment_run(
@@ -143,7 +299,11 @@ def assessment_run(
     by: Any = None,
     rules: Rules | None = None,
 ) -> Assessment:
-    """Assess one operator for one period; apply the quota change or the exit; write the PDF."""
+    """Assess one operator for one period; apply the quota change or the exit; write the PDF.
+
+    The stored explanations (and the PDF, the official document) are Chinese whatever the
+    caller's language; their parameters are stored too, for pages in the reader's language.
+    """
     label, start, end = period_bounds(period, kind)
     if end > timezone.now():
         raise DomainError("period_not_over", _("考核期 %(p)s 尚未结束。") % {"p": label})
@@ -153,11 +313,15 @@ def assessment_run(
             "assessment_exists",
             _("%(op)s 的 %(p)s 考核已完成，不能重复考核。") % {"op": operator.name, "p": label},
         )
-    metrics = operator_metrics(operator=operator, start=start, end=end)
-    score, breakdown = score_breakdown(rules, metrics)
+    metrics = operator_metrics(operator=operator, start=start, end=end, rules=rules)
+    devices = metrics.pop("unregistered_device_ids")
+    with translation.override(settings.LANGUAGE_CODE):
+        score, breakdown = score_breakdown(rules, metrics)
     with transaction.atomic():
         op = Operator.objects.select_for_update().get(pk=operator.pk)
-        outcome, quota_after, reasons = _outcome(rules, op, kind, start, score, metrics)
+        decision = _outcome(rules, op, kind, label, score, metrics, devices)
+        with translation.override(settings.LANGUAGE_CODE):
+            texts = [reason_text(r) for r in decision.reasons]
         assessment = Assessment.objects.create(
             operator=op,
             kind=kind,
@@ -167,24 +331,25 @@ def assessment_run(
             score=score,
             metrics=metrics,
             breakdown=breakdown,
-            outcome=outcome,
-            outcome_reasons=reasons,
+            outcome=decision.outcome,
+            outcome_reasons=texts,
+            outcome_detail={**decision.detail, "reasons": decision.reasons},
             quota_before=op.quota,
-            quota_after=quota_after,
+            quota_after=decision.quota_after,
             rules_version=rules.version,
             rules_sha256=rules.sha256,
             created_by=by if getattr(by, "pk", None) else None,
         )
         before = {"quota": op.quota, "status": op.status}
-        if outcome == Assessment.Outcome.EXIT:
+        if decision.outcome == Assessment.Outcome.EXIT:
             op.status = Operator.Status.EXITED
-        op.quota = quota_after
+        op.quota = decision.quota_after
         op.save(update_fields=["quota", "status"])
         from nuanxin.opcredit.report import assessment_pdf
 
-        assessment.pdf.save(
-            f"{op.code}-{kind}-{label}.pdf", ContentFile(assessment_pdf(assessment)), save=True
-        )
+        with translation.override(settings.LANGUAGE_CODE):
+            pdf = assessment_pdf(assessment)
+        assessment.pdf.save(f"{op.code}-{kind}-{label}.pdf", ContentFile(pdf), save=True)
         audit_record(
             actor=by,
             actor_label="" if getattr(by, "pk", None) else "system:opcredit",
@@ -195,8 +360,53 @@ def assessment_run(
                 "quota": op.quota,
                 "status": op.status,
                 "score": score,
-                "outcome": outcome,
+                "outcome": decision.outcome,
+                "reward": decision.detail.get("reward", 0),
+                "cut": decision.detail.get("cut_score", 0)
+                + decision.detail.get("cut_unregistered", 0),
                 "rules": rules.version,
             },
         )
     return assessment
+
+
+REINSTATE_ROLES = ("chief", "bureau_admin")
+
+
+def operator_reinstate(
+    *, operator: Operator, by: Any, reason: str, quota: int | None = None
+) -> Operator:
+    """Let an exited operator run again (a bureau decision): status active, audited.
+
+    Only a chief or a bureau admin may; the reason is required and recorded. `quota` sets
+    the quota it restarts with (an exit leaves 0); None keeps it. The low periods that led to
+    the exit are spent: they never count towards another exit (see `_low_run`).
+    """
+    text = (reason or "").strip()
+    if not getattr(by, "pk", None) or not (
+        by.is_superuser or getattr(by, "role", "") in REINSTATE_ROLES
+    ):
+        raise NotAllowed("not_chief", _("只有负责人或局管理员可以恢复运营企业。"))
+    if not text:
+        raise DomainError("reason_required", _("恢复运营企业须说明理由。"))
+    if quota is not None and quota < 0:
+        raise DomainError("bad_quota", _("配额不能为负数。"))
+    with transaction.atomic():
+        op = Operator.objects.select_for_update().get(pk=operator.pk)
+        if op.status != Operator.Status.EXITED:
+            raise Conflict(
+                "operator_not_exited", _("%(op)s 未被清退，无需恢复。") % {"op": op.name}
+            )
+        before = {"status": op.status, "quota": op.quota}
+        op.status = Operator.Status.ACTIVE
+        if quota is not None:
+            op.quota = quota
+        op.save(update_fields=["status", "quota"])
+        audit_record(
+            actor=by,
+            action="opcredit.reinstate",
+            obj=op,
+            before=before,
+            after={"status": op.status, "quota": op.quota, "reason": text},
+        )
+    return op

@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from nuanxin.audit.models import AuditEvent
-from nuanxin.bikes.models import UnregisteredSighting
+from nuanxin.bikes.models import Bike, UnregisteredSighting
 from nuanxin.compliance.models import ParkingCheck
 from nuanxin.core.errors import Conflict, DomainError
 from nuanxin.notices.models import Notice
@@ -54,8 +54,14 @@ def notice(operator, bike, issued: dt.datetime, status: str, minutes: float = 5)
     )
 
 
-def fleet(operator, n: int) -> list:
-    return [make_bike(operator) for _ in range(n)]
+REGISTERED = dt.datetime(2026, 1, 1, tzinfo=SH)
+
+
+def fleet(operator, n: int, registered: dt.datetime = REGISTERED) -> list:
+    """`n` bikes registered before the periods the tests assess (make_bike registers now)."""
+    bikes = [make_bike(operator) for _ in range(n)]
+    Bike.objects.filter(pk__in=[b.pk for b in bikes]).update(registered_at=registered)
+    return bikes
 
 
 def test_period_bounds():
@@ -83,7 +89,7 @@ def test_a_clean_operator_is_rewarded_with_an_explained_score(personas):
     op = personas.operator
     op.quota = 1000
     op.save()
-    bikes = fleet(op, 10)
+    bikes = fleet(op, 50)
     notice(op, bikes[0], dt.datetime(2026, 10, 5, 9, tzinfo=SH), "fixed", minutes=6)
     a = assessment_run(operator=op, period="2026-10", by=personas.admin)
     assert a.score == Decimal("100.00")
@@ -114,11 +120,13 @@ def test_unregistered_bikes_cut_the_quota_per_bike(personas):
     a = assessment_run(operator=op, period="2026-10")
     rules = rules_load()
     cut = 3 * int(rules.outcomes["quota_cut_per_unregistered_bike"])
-    assert a.metrics["unregistered_bikes"] == 3
-    assert a.outcome == "penalty"
-    bonus = round(1000 * rules.outcomes["reward_quota_percent"] / 100) if a.score >= 90 else 0
-    assert a.quota_after == 1000 + bonus - cut
+    assert a.metrics["unregistered_bikes"] == 3 and a.score >= 90
+    # +50 reward and −30 cut: the net effect (+20) decides the outcome; both parts are said
+    assert (a.outcome, a.quota_after) == ("reward", 1000 + 50 - cut)
+    assert (a.outcome_detail["reward"], a.outcome_detail["cut_unregistered"]) == (50, cut)
     assert any("未登记车辆 3 辆" in r for r in a.outcome_reasons)
+    assert any("即增加 50 辆" in r for r in a.outcome_reasons)
+    assert "配额 1000 → 1020 辆：增加 50 辆，削减 30 辆，净变化 +20 辆。" in a.outcome_reasons
 
 
 def bad_month(op, bikes, year, month):
