@@ -245,6 +245,9 @@ CONTENT_SECURITY_POLICY = envstr(
     "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
 )
+# Operators' webhooks may go to private or loopback addresses only in development and
+# tests; in production only to public ones (nuanxin/notices/webhooks.py, SSRF).
+WEBHOOK_ALLOW_PRIVATE = envbool("WEBHOOK_ALLOW_PRIVATE", DEBUG or DEMO_MODE or TESTING)
 SESSION_COOKIE_HTTPONLY = True
 SILENCED_SYSTEM_CHECKS = ["security.W021"]  # HSTS preload is the operator's choice
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024

@@ -22,12 +22,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
+import socket
 import time
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
@@ -47,6 +51,9 @@ NOT_SENT_NO_SECRET = gettext_noop("未发送：本企业未设置签名密钥，
 NOT_SENT_NO_URL = gettext_noop("未发送：本企业未设置回调地址，设置后自动补发。")
 GIVEN_UP_UNSIGNED = gettext_noop("已放弃：7 天内未设置签名密钥或回调地址，未发送。")
 HELD_REASONS = (NOT_SENT_NO_SECRET, NOT_SENT_NO_URL)
+# Attempts refused before any request (followed by the host and the reason).
+NOT_PUBLIC = "refused: not a public address"
+NOT_RESOLVED = "refused: host not resolved"
 
 # What operators run to check a request (shown on the portal's settings page and in the
 # API description; tests/notices/test_webhooks_settings.py runs this very text).
@@ -191,6 +198,9 @@ def webhook_send(delivery: WebhookDelivery, *, client: httpx.Client | None = Non
     if not operator.webhook_url:
         _hold(delivery, NOT_SENT_NO_URL)
         return False
+    refused = destination_refused(operator.webhook_url)
+    if refused:
+        return _record_attempt(delivery, url=operator.webhook_url, code=None, error=refused)
     body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":")).encode()
     ts = str(int(time.time()))
     headers = {
@@ -217,15 +227,52 @@ def webhook_send(delivery: WebhookDelivery, *, client: httpx.Client | None = Non
     except httpx.HTTPError as exc:
         ok, error = False, f"{type(exc).__name__}: {exc}"[:300]
     elapsed = int((time.monotonic() - started) * 1000)
+    return _record_attempt(
+        delivery, url=operator.webhook_url, code=code, error=error, ok=ok, elapsed_ms=elapsed
+    )
+
+
+def destination_refused(url: str) -> str:
+    """Why a webhook may not go to `url`, or "" when it may. Outside development a webhook
+    goes only to public addresses: an operator's URL must not make this server post into
+    the bureau's own network (SSRF). Every address the host resolves to is checked; the
+    request itself resolves again, so a host that changes its answer between the two
+    (DNS rebinding) is not caught here — the network's egress rules are the backstop."""
+    if settings.WEBHOOK_ALLOW_PRIVATE:
+        return ""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except (OSError, ValueError, UnicodeError) as exc:
+        return f"{NOT_RESOLVED}: {host} ({exc})"[:300]
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if not address.is_global:
+            return f"{NOT_PUBLIC}: {host} → {address}"[:300]
+    return ""
+
+
+def _record_attempt(
+    delivery: WebhookDelivery,
+    *,
+    url: str,
+    code: int | None,
+    error: str,
+    ok: bool = False,
+    elapsed_ms: int = 0,
+) -> bool:
+    """Log one attempt and move the delivery on: delivered, retried later, or failed."""
     now = timezone.now()
     with transaction.atomic():
         WebhookAttempt.objects.create(
             delivery=delivery,
             at=now,
-            url=operator.webhook_url,
+            url=url,
             status_code=code,
             error=error,
-            duration_ms=elapsed,
+            duration_ms=elapsed_ms,
         )
         attempts = delivery.attempts + 1
         if ok:

@@ -248,3 +248,38 @@ def test_the_documented_snippet_verifies_a_real_delivery(city, receiver):
     old = {"X-Nuanxin-Timestamp": old_ts, "X-Nuanxin-Signature": "sha256=" + old_mac.hexdigest()}
     assert webhook_verify(SECRET, old_ts, body, old["X-Nuanxin-Signature"], max_age_s=400)
     assert not nuanxin_verify(SECRET, old, body)
+
+
+def test_outside_development_a_private_address_is_refused_without_a_request(
+    city, receiver, settings
+):
+    settings.WEBHOOK_ALLOW_PRIVATE = False
+    violate(city.bike)
+    assert webhooks_deliver_due(timezone.now()) == 0
+    assert receiver.requests == []
+    delivery = WebhookDelivery.objects.get()
+    attempt = delivery.log.get()
+    assert attempt.status_code is None
+    assert attempt.error.startswith("refused: not a public address: 127.0.0.1")
+    assert delivery.attempts == 1 and delivery.status == WebhookDelivery.Status.PENDING
+
+
+def test_the_destination_check_knows_public_private_and_unresolvable_hosts(settings):
+    from nuanxin.notices.webhooks import destination_refused
+
+    settings.WEBHOOK_ALLOW_PRIVATE = False
+    for url in (
+        "https://10.1.2.3/hook",
+        "https://192.168.0.9/hook",
+        "https://[::1]:8443/hook",
+        "https://169.254.169.254/latest/meta-data",
+        "https://localhost/hook",
+    ):
+        assert destination_refused(url).startswith("refused: not a public address"), url
+    assert destination_refused("https://8.8.8.8/hook") == ""  # an IP literal: no lookup
+    # A name no resolver would take (a label over 63 characters), refused before any lookup.
+    assert destination_refused(f"https://{'a' * 64}.example/hook").startswith(
+        "refused: host not resolved"
+    )
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    assert destination_refused("https://10.1.2.3/hook") == ""
