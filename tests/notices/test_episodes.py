@@ -130,3 +130,19 @@ def test_a_workers_report_answers_a_confirmation_and_frees_the_worker(city, pers
     next_bike = make_bike_of(city)
     violate(next_bike)
     assert Notice.objects.get(bike=next_bike).worker == city.worker
+
+
+def test_the_portal_asks_the_worker_to_confirm_and_the_report_closes_it(city, client_for):
+    uncertain(city.bike)
+    notice = Notice.objects.get(bike=city.bike)
+    client = client_for(city.worker.user)
+    page = client.get(f"/operator/notices/{notice.number}/").content.decode()
+    assert 'id="confirm-help"' in page and "已到场确认，上报" in page
+    response = client.post(f"/operator/notices/{notice.number}/report", follow=True)
+    assert response.status_code == 200
+    notice.refresh_from_db()
+    assert notice.status == Notice.Status.CLOSED
+    closed_page = client.get(f"/operator/notices/{notice.number}/").content.decode()
+    assert 'id="closed-reason"' in closed_page and "运维人员已现场确认" in closed_page
+    english = client.get(f"/operator/notices/{notice.number}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "confirmed on site by a maintenance worker" in english.content.decode()
