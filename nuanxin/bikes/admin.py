@@ -23,7 +23,13 @@ from nuanxin.bikes.models import (
     SpotVersion,
     UnregisteredSighting,
 )
-from nuanxin.bikes.services_spots import SpotIn, spot_geometry_check, spot_save, spots_import
+from nuanxin.bikes.services_spots import (
+    SpotIn,
+    spot_change_check,
+    spot_geometry_check,
+    spot_save,
+    spots_import,
+)
 from nuanxin.bikes.spot_files import EXCEL_COLUMNS, spots_from_excel, spots_from_geojson
 from nuanxin.core.errors import DomainError
 
@@ -150,6 +156,19 @@ class SpotForm(forms.ModelForm):
             raise ValidationError(exc.message) from exc
         return polygon
 
+    def clean(self) -> dict[str, Any]:
+        """The effective time by the service's own rule (`spot_change_check`): a version
+        dated before the current or a scheduled one, or in the past, is an error here."""
+        cleaned = super().clean() or {}
+        try:
+            spot_change_check(
+                spot=self.instance if self.instance.pk else None,
+                effective_from=cleaned.get("effective_from"),
+            )
+        except DomainError as exc:
+            self.add_error("effective_from", exc.message)
+        return cleaned
+
     def spot_in(self) -> SpotIn:
         d = self.cleaned_data
         beacons = tuple(
@@ -200,18 +219,31 @@ class SpotAdmin(admin.ModelAdmin):
         return v.get_status_display() if v else ""
 
     def save_model(self, request: HttpRequest, obj: Spot, form: Any, change: bool) -> None:
-        try:
-            version = spot_save(
-                data=form.spot_in(),
-                by=request.user,
-                effective_from=form.cleaned_data.get("effective_from"),
-                note=form.cleaned_data.get("change_note", ""),
-            )
-        except DomainError as exc:
-            messages.error(request, exc.message)
-            raise
+        # The form checked the rules (SpotForm.clean); a DomainError here means the spot
+        # changed meanwhile, and changeform_view turns it into a message.
+        version = spot_save(
+            data=form.spot_in(),
+            by=request.user,
+            effective_from=form.cleaned_data.get("effective_from"),
+            note=form.cleaned_data.get("change_note", ""),
+        )
         obj.pk = version.spot_id
         obj.refresh_from_db()
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """A rule broken between the form's check and the write (another edit in between):
+        the admin's transaction rolled everything back; say why and show the form again."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect(request.get_full_path())
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         return None  # versions are written by spot_save, never edited

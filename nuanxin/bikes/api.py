@@ -57,6 +57,7 @@ class FleetStatsOut(Schema):
     name: str
     quota: int
     registered: int
+    decommissioned: int  # registered, decommissioned for good: not counted in the quota
     quota_left: int
     by_state: dict[str, int]
     unregistered_devices: int

@@ -222,6 +222,35 @@ class UnregisteredSighting(models.Model):
         return f"{self.operator_id}:{self.device_id}"
 
 
+class UnregisteredReport(models.Model):
+    """One item (event, telemetry point, trip) refused because its device was never
+    registered, kept by its id: MDS ingest is idempotent on those ids, so a retried item
+    must not be counted again (`bikes.services.unregistered_record`). Pruned after
+    `UNREGISTERED_REPORT_KEEP_DAYS` (job `bikes.unregistered_reports_prune`)."""
+
+    operator = models.ForeignKey(
+        Operator,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # the unique constraint's index leads with it
+    )
+    source_id = models.UUIDField(_("event_id / telemetry_id / trip_id"))
+    device_id = models.UUIDField(_("MDS device_id"))
+    received_at = models.DateTimeField(_("接收时间"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("未登记车辆上报")
+        verbose_name_plural = _("未登记车辆上报")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["operator", "source_id"], name="unregistered_report_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operator_id}:{self.source_id}"
+
+
 class SpotCategory(models.TextChoices):
     RESIDENTIAL = "residential", _("小区")
     HOSPITAL = "hospital", _("医院")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.utils import translation
 
 from nuanxin.lib.env import envint, envstr
 
@@ -24,6 +25,7 @@ class BikePolicy:
     plate_prefix: str
     plate_digits: int
     plate_description: str
+    plate_description_en: str
     operator_letters: dict[str, str]
     max_batch_items: int
     vehicle_types: frozenset[str]
@@ -51,6 +53,7 @@ def bike_policy() -> BikePolicy:
         plate_prefix=data["plate"]["city_prefix"],
         plate_digits=int(data["plate"]["digits"]),
         plate_description=data["plate"]["description"],
+        plate_description_en=data["plate"].get("description_en") or data["plate"]["description"],
         operator_letters=dict(data.get("operator_letters", {})),
         max_batch_items=int(data["ingest"]["max_batch_items"]),
         vehicle_types=frozenset(data["vehicle_types"]),
@@ -58,3 +61,11 @@ def bike_policy() -> BikePolicy:
         spot_categories=data["spot_categories"],
         retention=dict(data.get("retention") or {}),
     )
+
+
+def plate_rule_text() -> str:
+    """The plate format as the data describes it, in the reader's language (the data file
+    has a Chinese `description` and an English `description_en`)."""
+    policy = bike_policy()
+    language = translation.get_language() or ""
+    return policy.plate_description_en if language.startswith("en") else policy.plate_description

@@ -145,6 +145,22 @@ def bike_by_plate(*, plate: str) -> Bike | None:
     return Bike.objects.select_related("operator").filter(plate=plate).first()
 
 
+def decommissioned_q() -> Q:
+    """Bikes decommissioned for good: latest state `removed` by a `decommissioned` event
+    (MDS has no deregistration; this event is it). They no longer count against the quota
+    but keep their row and plate: 一车一牌 history (decisions, notices, penalties) names them.
+    A later event that puts one back on the street makes it count again."""
+    # The event types are a JSON list; "decommissioned" is the only MDS type containing it.
+    return Q(vehicle_state="removed", last_event_types__icontains="decommissioned")
+
+
+def fleet_counted_for_quota(*, operator: Operator) -> int:
+    """The operator's bikes that count against its quota: every registered bike not
+    decommissioned (`decommissioned_q`). Registration (`bikes_register`) and the fleet
+    statistics' `quota_left` both use it."""
+    return Bike.objects.filter(operator=operator).exclude(decommissioned_q()).count()
+
+
 def operator_fleet_stats(*, operator: Operator) -> dict:
     by_state = dict(
         Bike.objects.filter(operator=operator)
@@ -153,6 +169,7 @@ def operator_fleet_stats(*, operator: Operator) -> dict:
         .values_list("vehicle_state", "n")
     )
     total = sum(by_state.values())
+    decommissioned = Bike.objects.filter(decommissioned_q(), operator=operator).count()
     unregistered = UnregisteredSighting.objects.filter(operator=operator).aggregate(
         devices=Count("pk"), rejected=Sum("count")
     )
@@ -161,7 +178,8 @@ def operator_fleet_stats(*, operator: Operator) -> dict:
         "name": operator.name,
         "quota": operator.quota,
         "registered": total,
-        "quota_left": max(0, operator.quota - total),
+        "decommissioned": decommissioned,
+        "quota_left": max(0, operator.quota - (total - decommissioned)),
         "by_state": {k or "unknown": v for k, v in by_state.items()},
         "unregistered_devices": unregistered["devices"] or 0,
         "unregistered_rejections": operator.unregistered_event_count,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -14,8 +16,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nuanxin.audit.services import audit_record
-from nuanxin.bikes.models import Bike, MaintenanceWorker, Operator, UnregisteredSighting
-from nuanxin.bikes.policy import bike_policy
+from nuanxin.bikes.models import (
+    Bike,
+    MaintenanceWorker,
+    Operator,
+    UnregisteredReport,
+    UnregisteredSighting,
+)
+from nuanxin.bikes.policy import bike_policy, plate_rule_text
+from nuanxin.bikes.selectors import fleet_counted_for_quota
 from nuanxin.core.errors import DomainError
 from nuanxin.lib.plates import PlateError, plate_validate
 
@@ -60,9 +69,18 @@ def plate_check(*, plate: str, operator: Operator) -> str:
             ) from exc
         raise DomainError(
             "plate_format",
-            _("车牌 %(plate)s 格式不正确：%(rule)s")
-            % {"plate": plate, "rule": policy.plate_description},
+            _("车牌 %(plate)s 格式不正确：%(rule)s") % {"plate": plate, "rule": plate_rule_text()},
         ) from exc
+
+
+def _plate_taken(index: int, plate: str) -> ItemFailure:
+    """The failure of a plate used by another bike: the same on POST and PUT."""
+    return ItemFailure(
+        index,
+        "already_registered",
+        _("车牌 %(plate)s 已被其他车辆使用（一车一牌，全市唯一）。") % {"plate": plate},
+        ["vehicle_id"],
+    )
 
 
 def bikes_register(
@@ -70,8 +88,10 @@ def bikes_register(
 ) -> tuple[list[Bike], list[ItemFailure]]:
     """Register new bikes for an operator; refuses duplicates and anything beyond the quota.
 
-    Each (index, vehicle) is accepted or gets an ItemFailure; accepted ones are written in
-    one transaction with one audit row.
+    The quota counts the operator's bikes not decommissioned (`fleet_counted_for_quota`); a
+    decommissioned bike keeps its plate (一车一牌: its notices and decisions name it), so a
+    plate is never registered twice. Each (index, vehicle) is accepted or gets an
+    ItemFailure; accepted ones are written in one transaction with one audit row.
     """
     failures: list[ItemFailure] = []
     with transaction.atomic():
@@ -93,7 +113,7 @@ def bikes_register(
             Bike.objects.filter(device_id__in=device_ids).values_list("device_id", flat=True)
         )
         taken_plates = set(Bike.objects.filter(plate__in=plates).values_list("plate", flat=True))
-        fleet = Bike.objects.filter(operator=op).count()
+        fleet = fleet_counted_for_quota(operator=op)
         now = timezone.now()
         new: list[Bike] = []
         seen_devices: set[uuid.UUID] = set()
@@ -110,22 +130,17 @@ def bikes_register(
                 )
                 continue
             if v.plate in taken_plates or v.plate in seen_plates:
-                failures.append(
-                    ItemFailure(
-                        index,
-                        "already_registered",
-                        _("车牌 %(plate)s 已被其他车辆使用（一车一牌，全市唯一）。")
-                        % {"plate": v.plate},
-                        ["vehicle_id"],
-                    )
-                )
+                failures.append(_plate_taken(index, v.plate))
                 continue
             if fleet + len(new) >= op.quota:
                 failures.append(
                     ItemFailure(
                         index,
                         "bad_param",
-                        _("超出投放配额：本企业配额 %(quota)d 辆，已登记 %(fleet)d 辆。")
+                        _(
+                            "超出投放配额：本企业配额 %(quota)d 辆，计入配额的车辆 %(fleet)d 辆"
+                            "（已报废的车辆不计）。"
+                        )
                         % {"quota": op.quota, "fleet": fleet + len(new)},
                         ["quota_exceeded"],
                     )
@@ -162,40 +177,82 @@ def bikes_register(
 def bikes_update(
     *, operator: Operator, vehicles: list[tuple[int, VehicleIn]], actor_label: str
 ) -> tuple[int, list[ItemFailure]]:
-    """Change registered bikes (plate, type, propulsion). Only the operator's own bikes."""
+    """Change registered bikes (plate, type, propulsion). Only the operator's own bikes.
+
+    Plates are judged against the batch's final state: a plate another item of the batch
+    frees (two bikes swapping plates, a chain of moves) is available, provided that item
+    is accepted; a plate that stays with another bike fails as `already_registered`, as on
+    POST. Two items asking for the same free plate: the first one gets it."""
     failures: list[ItemFailure] = []
-    updated = 0
     with transaction.atomic():
-        existing = {
+        bikes = {
             b.device_id: b
-            for b in Bike.objects.filter(device_id__in=[v.device_id for _i, v in vehicles])
+            for b in Bike.objects.select_for_update()
+            .filter(operator=operator, device_id__in=[v.device_id for _i, v in vehicles])
+            .order_by("pk")
         }
-        changes: list[dict[str, Any]] = []
+        items: list[tuple[int, VehicleIn, Bike]] = []
+        seen: set[uuid.UUID] = set()
         for index, v in vehicles:
-            bike = existing.get(v.device_id)
-            if bike is None or bike.operator_id != operator.pk:
+            bike = bikes.get(v.device_id)
+            if bike is None:  # unknown, or another operator's bike
                 failures.append(
                     ItemFailure(index, "unregistered", _("该 device_id 未登记。"), ["device_id"])
                 )
-                continue
-            if v.plate != bike.plate and Bike.objects.filter(plate=v.plate).exists():
+            elif v.device_id in seen:
                 failures.append(
                     ItemFailure(
                         index,
                         "bad_param",
-                        _("车牌 %(plate)s 已被其他车辆使用（一车一牌，全市唯一）。")
-                        % {"plate": v.plate},
-                        ["vehicle_id"],
+                        _("同一 device_id 在本批中出现多次，每辆车只能更新一次。"),
+                        ["device_id"],
                     )
                 )
-                continue
+            else:
+                seen.add(v.device_id)
+                items.append((index, v, bike))
+        in_batch = {bike.pk for _i, _v, bike in items}
+        held_elsewhere = set(
+            Bike.objects.filter(plate__in=[v.plate for _i, v, _b in items])
+            .exclude(pk__in=in_batch)
+            .values_list("plate", flat=True)
+        )
+        wanted = {index: v.plate for index, v, _b in items}
+        accepted = set(wanted)
+        while True:  # an item refused keeps its bike's plate, which may refuse another
+            kept = {bike.plate for index, _v, bike in items if index not in accepted}
+            taken: set[str] = set()
+            refused = []
+            for index, v, _bike in items:
+                if index not in accepted:
+                    continue
+                if v.plate in held_elsewhere or v.plate in kept or v.plate in taken:
+                    refused.append(index)
+                else:
+                    taken.add(v.plate)
+            if not refused:
+                break
+            for index in refused:
+                accepted.discard(index)
+                failures.append(_plate_taken(index, wanted[index]))
+        changes = [(v, bike) for index, v, bike in items if index in accepted]
+        moving = [(v, bike) for v, bike in changes if v.plate != bike.plate]
+        current_plates = {bike.plate for _v, bike in changes}
+        if any(v.plate in current_plates for v, _bike in moving):
+            # Plates change hands inside the batch: free them all first (the unique index
+            # is checked row by row), then write the final plates.
+            for _v, bike in moving:
+                Bike.objects.filter(pk=bike.pk).update(plate=f"~{bike.pk}")
+        now = timezone.now()
+        log = []
+        for v, bike in changes:
             before = {"plate": bike.plate, "vehicle_type": bike.vehicle_type}
             bike.plate = v.plate
             bike.vehicle_type = v.vehicle_type
             bike.propulsion_types = list(v.propulsion_types)
             bike.battery_capacity = v.battery_capacity
             bike.maximum_speed = v.maximum_speed
-            bike.updated_at = timezone.now()
+            bike.updated_at = now
             bike.save(
                 update_fields=[
                     "plate",
@@ -206,54 +263,105 @@ def bikes_update(
                     "updated_at",
                 ]
             )
-            changes.append({"device_id": str(bike.device_id), "before": before, "plate": v.plate})
-            updated += 1
-        if changes:
+            log.append({"device_id": str(bike.device_id), "before": before, "plate": v.plate})
+        if log:
             audit_record(
                 actor=None,
                 actor_label=actor_label,
                 action="bike.update",
                 obj=operator,
-                after={"count": updated, "changes": changes[:50]},
+                after={"count": len(log), "changes": log[:50]},
             )
-    return updated, failures
+    return len(log), failures
+
+
+# Ids of refused items are kept this long: long enough for any retry of a batch.
+UNREGISTERED_REPORT_KEEP_DAYS = 30
+
+
+def _as_uuid(value: uuid.UUID | str) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
+
+
+def _reports_new(
+    *, operator: Operator, device_id: uuid.UUID, ids: Collection[uuid.UUID | str], now: datetime
+) -> int:
+    """Store the ids of one device's refused items; how many were not stored before.
+    INSERT … ON CONFLICT DO NOTHING on (operator, source_id): exact under concurrent retries
+    too (PostgreSQL makes the second insert of an id wait for the first to commit)."""
+    from nuanxin.mds.fastdb import bulk_insert
+
+    rows = [(operator.pk, source, device_id, now) for source in {_as_uuid(i) for i in ids}]
+    return bulk_insert(
+        UnregisteredReport, ["operator", "source_id", "device_id", "received_at"], rows
+    )
 
 
 def unregistered_record(
-    *, operator: Operator, device_ids: dict[uuid.UUID, int] | dict[str, int]
+    *,
+    operator: Operator,
+    device_ids: Mapping[uuid.UUID, int | Collection[uuid.UUID | str]]
+    | Mapping[str, int | Collection[uuid.UUID | str]],
 ) -> None:
     """Count data sent for bikes the operator never registered (read by operator credit).
 
-    `device_ids` maps each device_id (a UUID or its text) to the number of rejected items.
-    Runs in the caller's transaction.
+    `device_ids` maps each device_id (a UUID or its text) to the ids of its refused items
+    (event_id, telemetry_id, trip_id): each id counts once, however often the item is sent
+    again (MDS ingest is idempotent on those ids). A number instead of ids is counted as
+    it is (callers that do not pass the ids). Runs in the caller's transaction; an empty
+    mapping (the common batch) costs nothing.
     """
     if not device_ids:
         return
-    device_ids = {d if isinstance(d, uuid.UUID) else uuid.UUID(d): n for d, n in device_ids.items()}
     now = timezone.now()
-    total = sum(device_ids.values())
+    counts: dict[uuid.UUID, int] = {}
+    for device, items in device_ids.items():
+        d = _as_uuid(device)
+        n = (
+            items
+            if isinstance(items, int)
+            else _reports_new(operator=operator, device_id=d, ids=items, now=now)
+        )
+        if n:
+            counts[d] = counts.get(d, 0) + n
+    if not counts:
+        return  # a retry: every item was counted before
     Operator.objects.filter(pk=operator.pk).update(
-        unregistered_event_count=F("unregistered_event_count") + total
+        unregistered_event_count=F("unregistered_event_count") + sum(counts.values())
     )
     known = set(
         UnregisteredSighting.objects.filter(
-            operator=operator, device_id__in=list(device_ids)
+            operator=operator, device_id__in=list(counts)
         ).values_list("device_id", flat=True)
     )
     for device_id in known:
         UnregisteredSighting.objects.filter(operator=operator, device_id=device_id).update(
-            count=F("count") + device_ids[device_id], last_seen_at=now
+            count=F("count") + counts[device_id], last_seen_at=now
         )
     UnregisteredSighting.objects.bulk_create(
         [
             UnregisteredSighting(
                 operator=operator, device_id=d, first_seen_at=now, last_seen_at=now, count=n
             )
-            for d, n in device_ids.items()
+            for d, n in counts.items()
             if d not in known
         ],
         ignore_conflicts=True,
     )
+
+
+def unregistered_reports_prune(*, now: datetime, limit: int = 5000) -> int:
+    """Forget refused items' ids older than UNREGISTERED_REPORT_KEEP_DAYS (at most `limit`
+    per call; the counts they made stay). Returns the rows deleted."""
+    cutoff = now - timedelta(days=UNREGISTERED_REPORT_KEEP_DAYS)
+    ids = list(
+        UnregisteredReport.objects.filter(received_at__lt=cutoff)
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if not ids:
+        return 0
+    return UnregisteredReport.objects.filter(pk__in=ids).delete()[0]
 
 
 @transaction.atomic

@@ -38,7 +38,10 @@ from nuanxin.mds.ingest import (
 from nuanxin.mds.models import MdsEvent, Telemetry
 
 MDS_VERSION = "2.0.0"
-CONTENT_TYPE = "application/vnd.mds+json; charset=utf-8"
+# MDS versioning (general-information.md): the media type names major.minor only.
+MEDIA_VERSION = "2.0"
+SUPPORTED_VERSIONS = frozenset([MEDIA_VERSION])
+CONTENT_TYPE = f"application/vnd.mds+json;version={MEDIA_VERSION}"
 
 
 def mds_response(body: dict[str, Any], status: int = 200) -> HttpResponse:
@@ -55,6 +58,69 @@ def mds_error(status: int, error: str, description: str, details: list[str]) -> 
     )
 
 
+def version_refused(request: HttpRequest) -> HttpResponse | None:
+    """406 when the Accept header names MDS media types (`application/vnd.mds+json`, or
+    the older `vnd.mds.agency+json` / `vnd.mds.provider+json`) and none of them a version we
+    speak, as MDS versioning requires; None otherwise. A header without an MDS media type
+    (plain `application/json`, `*/*`, none at all) and an MDS one without a version are
+    served the version we speak: MDS lets an API answer a client that names no version in
+    a fallback version, and 2.0 is our only one. A range with q=0 is one the client refuses."""
+    header = request.headers.get("Accept", "")
+    if "vnd.mds" not in header.lower():
+        return None
+    asked: list[str] = []
+    for media_range in header.split(","):
+        media, *params = (part.strip() for part in media_range.split(";"))
+        media = media.lower()
+        if not (media.startswith("application/vnd.mds") and media.endswith("+json")):
+            continue
+        values = {}
+        for param in params:
+            name, _sep, value = param.partition("=")
+            values[name.strip().lower()] = value.strip().strip('"')
+        if _refused_range(values.get("q")):
+            continue
+        version = values.get("version")
+        if version is None or version in SUPPORTED_VERSIONS:
+            return None
+        asked.append(version)
+    if not asked:
+        return None
+    return mds_error(
+        406,
+        "not_acceptable",
+        _("不支持所请求的 MDS 版本 %(asked)s；本平台支持 %(supported)s（Accept: %(media)s）。")
+        % {
+            "asked": ", ".join(asked),
+            "supported": ", ".join(sorted(SUPPORTED_VERSIONS)),
+            "media": CONTENT_TYPE,
+        },
+        ["Accept"],
+    )
+
+
+def _refused_range(q: str | None) -> bool:
+    """Whether a media range's quality is 0 (RFC 9110: "not acceptable")."""
+    try:
+        return q is not None and float(q) == 0
+    except ValueError:
+        return False
+
+
+def mds_versioned(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The MDS version check (`version_refused`) before the view."""
+
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        refused = version_refused(request)
+        if refused is not None:
+            return refused
+        return view(request, *args, **kwargs)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
 def operator_from_request(request: HttpRequest) -> Operator | None:
     header = request.headers.get("Authorization", "")
     scheme, _sep, raw = header.partition(" ")
@@ -67,10 +133,14 @@ def operator_from_request(request: HttpRequest) -> Operator | None:
 
 
 def agency_endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Operator bearer token required; request.operator set; body parse errors → MDS 400."""
+    """MDS version checked (406); operator bearer token required; request.operator set;
+    body parse errors → MDS 400."""
 
     @csrf_exempt
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        not_acceptable = version_refused(request)
+        if not_acceptable is not None:
+            return not_acceptable
         operator = operator_from_request(request)
         if operator is None:
             return mds_error(
@@ -146,10 +216,15 @@ def vehicle_in(item: Any, operator: Operator) -> VehicleIn:
     except DomainError as exc:
         raise v.bad("vehicle_id", exc.message) from None
     policy = bike_policy()
-    if item["vehicle_type"] not in policy.vehicle_types:
-        raise v.bad("vehicle_type", _("vehicle_type 无效：%(v)s") % {"v": item["vehicle_type"]})
+    vehicle_type = item["vehicle_type"]
+    if not isinstance(vehicle_type, str) or vehicle_type not in policy.vehicle_types:
+        raise v.bad("vehicle_type", _("vehicle_type 无效：%(v)s") % {"v": v.shown(vehicle_type)})
     props = item["propulsion_types"]
-    if not isinstance(props, list) or not all(p in policy.propulsion_types for p in props):
+    if (
+        not isinstance(props, list)
+        or not all(isinstance(p, str) and p in policy.propulsion_types for p in props)
+        or len(set(props)) != len(props)  # propulsion-type-array: uniqueItems
+    ):
         raise v.bad("propulsion_types", _("propulsion_types 无效。"))
     return VehicleIn(
         device_id=device_id,  # type: ignore[arg-type]

@@ -169,3 +169,21 @@ class PruneMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} ≤ {self.through_id}"
+
+
+class RequirementsVersion(models.Model):
+    """One `file_version` of the published MDS Policy Requirements (`nuanxin.mds.requirements`):
+    the part of the document that can change (the providers of the program, the agency's
+    name) as it was when this version was first served. A new row, version + 1, only when
+    that part changes; rows are never edited."""
+
+    file_version = models.PositiveIntegerField(_("文件版本"), unique=True)
+    content = models.JSONField(_("内容"))
+    published_at = models.DateTimeField(_("发布时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("MDS数据要求版本")
+        verbose_name_plural = _("MDS数据要求版本")
+
+    def __str__(self) -> str:
+        return f"requirements v{self.file_version}"

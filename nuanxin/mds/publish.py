@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from nuanxin.mds import gbfs
-from nuanxin.mds.agency import MDS_VERSION, mds_error, mds_response
+from nuanxin.mds.agency import MDS_VERSION, mds_error, mds_response, mds_versioned
 from nuanxin.mds.models import Policy
 from nuanxin.mds.policy import geographies_all, geography_one, ms, policy_json
+from nuanxin.mds.requirements import requirements_document
 
 
 def _uuid(value: str) -> uuid.UUID | None:
@@ -32,6 +33,7 @@ def _window(request: HttpRequest, name: str) -> int | None:
 
 
 @require_GET
+@mds_versioned
 def policies(request: HttpRequest) -> HttpResponse:
     """Policies active in [start_date, end_date] (default: now)."""
     try:
@@ -55,6 +57,7 @@ def policies(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@mds_versioned
 def policy_detail(request: HttpRequest, policy_id: str) -> HttpResponse:
     pid = _uuid(policy_id)
     policy = Policy.objects.filter(policy_id=pid).first() if pid else None
@@ -70,27 +73,17 @@ def policy_detail(request: HttpRequest, policy_id: str) -> HttpResponse:
 
 
 @require_GET
+@mds_versioned
 def requirements(request: HttpRequest) -> HttpResponse:
-    base = request.build_absolute_uri("/").rstrip("/")
-    return JsonResponse(
-        {
-            "metadata": {
-                "mds_release": MDS_VERSION,
-                "last_updated": ms(timezone.now()),
-                "max_update_interval": "PT1H",
-            },
-            "endpoints": {
-                "policy": f"{base}/mds/policy/",
-                "geography": f"{base}/mds/geography/",
-                "agency": f"{base}/mds/agency/",
-                "gbfs": f"{base}/gbfs/gbfs.json",
-            },
-        },
-        json_dumps_params={"ensure_ascii": False},
-    )
+    """MDS Policy Requirements (models/requirements.yaml), versioned by `file_version`."""
+    document = requirements_document(base=request.build_absolute_uri("/").rstrip("/"))
+    if document is None:
+        return mds_error(404, "not_found", _("尚无运营企业，暂无数据要求。"), ["requirements"])
+    return mds_response({"version": MDS_VERSION, "requirements": document})
 
 
 @require_GET
+@mds_versioned
 def geographies(request: HttpRequest) -> HttpResponse:
     return mds_response(
         {
@@ -102,6 +95,7 @@ def geographies(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@mds_versioned
 def geography_detail(request: HttpRequest, geography_id: str) -> HttpResponse:
     gid = _uuid(geography_id)
     doc = geography_one(gid) if gid else None

@@ -6,11 +6,13 @@ Messages are translated; `details` name the offending field, MDS style ("locatio
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from django.utils.translation import gettext as _
 
 # MDS 2.0 micromobility: event types allowed in each vehicle_state (modes/micromobility/event.yaml).
@@ -70,6 +72,24 @@ STATE_EVENTS: dict[str, frozenset[str]] = {
     "elsewhere": frozenset(["comms_restored", "located", "trip_leave_jurisdiction", "unspecified"]),
 }
 MIN_TIMESTAMP_MS = 1514764800000  # MDS data-types/timestamp minimum (2018-01-01)
+MAX_INTEGER = 2**31 - 1  # the integer columns (PositiveIntegerField) on every database
+
+# Enumerations of the official MDS 2.0 schema, copied exactly (the schema files are not
+# deployed with the application; tests/mds/test_agency_schema.py compares each copy with
+# its file under shared/reference/schemas/mds-2.0/models):
+# modes/micromobility/trip.yaml `trip_type.items.enum` (and `maxItems: 1`)
+TRIP_TYPES = frozenset(["rider", "rebalance", "maintenance"])
+# trip.yaml `parking_category.enum`
+PARKING_CATEGORIES = frozenset(["corral", "curb", "rack", "other_valid", "invalid"])
+# modes/micromobility/accessibility-attributes.yaml `items.enum`
+ACCESSIBILITY_ATTRIBUTES = frozenset(["adaptive"])
+# telemetry.yaml `location_type.enum`
+LOCATION_TYPES = frozenset(["street", "sidewalk", "crosswalk", "garage", "bike_lane"])
+# data-types/currency.yaml `pattern`
+CURRENCY_RE = re.compile(r"[A-Z]{3}")
+# data-types/gps.yaml: the optional numbers of a location besides horizontal_accuracy
+# (`satellites` is an integer-positive).
+LOCATION_NUMBERS = ("altitude", "heading", "speed", "vertical_accuracy")
 
 
 class ItemError(Exception):
@@ -86,6 +106,18 @@ def missing(*fields: str) -> ItemError:
 
 def bad(field: str, description: str) -> ItemError:
     return ItemError("bad_param", description, [field])
+
+
+def shown(value: Any) -> str:
+    """A value as the operator sent it, for a message: JSON, cut to 60 characters."""
+    if isinstance(value, str):
+        text = value
+    else:
+        try:
+            text = orjson.dumps(value).decode()
+        except TypeError:
+            text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def as_uuid(item: dict, key: str, *, required: bool = True) -> uuid.UUID | None:
@@ -183,7 +215,11 @@ def as_timestamp(
         if required:
             raise missing(key)
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or (isinstance(value, float) and not value.is_integer())  # also inf, nan
+    ):
         raise bad(key, _("%(field)s 必须是毫秒整数时间戳。") % {"field": key})
     ms = int(value)
     if ms < MIN_TIMESTAMP_MS:
@@ -196,14 +232,20 @@ def as_timestamp(
     return ms, datetime.fromtimestamp(ms / 1000, tz=UTC)
 
 
-def as_number(value: Any, key: str, lo: float, hi: float) -> float:
+def as_number(value: Any, key: str, lo: float = -math.inf, hi: float = math.inf) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise bad(key, _("%(field)s 必须是数字。") % {"field": key})
-    if not lo <= value <= hi:
+    try:
+        number = float(value)  # an integer beyond the doubles overflows
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):  # also NaN, which Python's json reads (the pull)
+        raise bad(key, _("%(field)s 必须是数字。") % {"field": key})
+    if not lo <= number <= hi:
         raise bad(
             key, _("%(field)s 超出取值范围 [%(lo)s, %(hi)s]。") % {"field": key, "lo": lo, "hi": hi}
         )
-    return float(value)
+    return number
 
 
 def as_location(
@@ -223,6 +265,10 @@ def as_location(
     acc = loc.get("horizontal_accuracy")
     if acc is not None:
         acc = as_number(acc, f"{key}.horizontal_accuracy", 0, 100000)
+    for name in LOCATION_NUMBERS:
+        if loc.get(name) is not None:
+            as_number(loc[name], f"{key}.{name}")
+    as_int(loc, "satellites", required=False, path=f"{key}.satellites")
     return lat, lng, acc
 
 
@@ -268,17 +314,154 @@ def as_state(item: dict) -> str:
     state = item.get("vehicle_state")
     if state is None:
         raise missing("vehicle_state")
-    if state not in STATE_EVENTS:
-        raise bad("vehicle_state", _("vehicle_state 无效：%(v)s") % {"v": state})
-    return str(state)
+    if not isinstance(state, str) or state not in STATE_EVENTS:  # a list is unhashable
+        raise bad("vehicle_state", _("vehicle_state 无效：%(v)s") % {"v": shown(state)})
+    return state
 
 
-def as_int(item: dict, key: str, *, required: bool) -> int | None:
+def as_int(item: dict, key: str, *, required: bool, path: str = "") -> int | None:
+    """A non-negative integer (MDS integer-positive); `path` names it in errors when it is
+    not at the top level ("location.satellites")."""
     value = item.get(key)
     if value is None:
         if required:
-            raise missing(key)
+            raise missing(path or key)
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise bad(key, _("%(field)s 必须是非负整数。") % {"field": key})
+        raise bad(path or key, _("%(field)s 必须是非负整数。") % {"field": path or key})
+    if value > MAX_INTEGER:
+        raise bad(
+            path or key,
+            _("%(field)s 超出取值范围 [%(lo)s, %(hi)s]。")
+            % {"field": path or key, "lo": 0, "hi": MAX_INTEGER},
+        )
     return value
+
+
+# --- optional fields of the official schema beyond our columns ----------------------------
+# Kept verbatim in `payload` and published again (GET /vehicles/status, trips), so checked
+# as the schema defines them. Null is read as absent, as for every optional field. Only the
+# item checks see these: the compiled fast path (validate_fast) refuses unknown fields, so an
+# item carrying any of them comes here.
+
+
+def as_text(item: dict, key: str) -> str | None:
+    value = item.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise bad(key, _("%(field)s 必须是字符串。") % {"field": key})
+    return value
+
+
+def as_enum(item: dict, key: str, allowed: frozenset[str]) -> str | None:
+    value = item.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or value not in allowed:
+        raise bad(
+            key,
+            _("%(field)s 无效：%(v)s（可选值：%(allowed)s）")
+            % {"field": key, "v": shown(value), "allowed": ", ".join(sorted(allowed))},
+        )
+    return value
+
+
+def as_enum_list(
+    item: dict, key: str, allowed: frozenset[str], *, max_items: int | None = None
+) -> list[str] | None:
+    """An optional array of distinct values of `allowed` (at most `max_items`)."""
+    value = item.get(key)
+    if value is None:
+        return None
+    if (
+        not isinstance(value, list)
+        or not all(isinstance(v, str) and v in allowed for v in value)
+        or len(set(value)) != len(value)
+        or (max_items is not None and len(value) > max_items)
+    ):
+        raise bad(
+            key,
+            _("%(field)s 必须是不重复的取值数组（可选值：%(allowed)s，最多 %(n)s 项）。")
+            % {
+                "field": key,
+                "allowed": ", ".join(sorted(allowed)),
+                "n": max_items if max_items is not None else len(allowed),
+            },
+        )
+    return value
+
+
+def as_object(item: dict, key: str) -> dict | None:
+    value = item.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise bad(key, _("%(field)s 必须是 JSON 对象。") % {"field": key})
+    return value
+
+
+def as_bool(item: dict, key: str) -> bool | None:
+    value = item.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, bool):
+        raise bad(key, _("%(field)s 必须是布尔值 true 或 false。") % {"field": key})
+    return value
+
+
+URI_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s]+")
+
+
+def as_uri(item: dict, key: str) -> str | None:
+    """An optional absolute URI (scheme:rest, no spaces), as `format: uri` asks."""
+    value = item.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or URI_RE.fullmatch(value) is None:
+        raise bad(key, _("%(field)s 必须是完整的 URI（如 https://…）。") % {"field": key})
+    return value
+
+
+def as_currency(item: dict, key: str) -> str | None:
+    value = item.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or CURRENCY_RE.fullmatch(value) is None:
+        raise bad(
+            key, _("%(field)s 必须是 ISO 4217 三位大写字母货币代码，如 CNY。") % {"field": key}
+        )
+    return value
+
+
+def event_extras_check(item: dict) -> list[str]:
+    """The optional fields of models/event.yaml that have no column; returns the
+    event_geographies (an event with some needs no location)."""
+    as_uuid(item, "data_provider_id", required=False)
+    as_percent(item, "fuel_percent")
+    return as_uuid_list(item, "event_geographies")
+
+
+def telemetry_extras_check(item: dict) -> None:
+    """The optional fields of models/telemetry.yaml that have no column."""
+    as_uuid(item, "data_provider_id", required=False)
+    as_uuid(item, "stop_id", required=False)
+    as_enum(item, "location_type", LOCATION_TYPES)
+    as_percent(item, "fuel_percent")
+    as_bool(item, "tipped_over")
+
+
+def trip_extras_check(item: dict, *, max_ms: int) -> None:
+    """The optional fields of models/trip.yaml and modes/micromobility/trip.yaml (a trip is
+    stored whole in `payload`)."""
+    as_uuid(item, "data_provider_id", required=False)
+    as_enum_list(item, "trip_type", TRIP_TYPES, max_items=1)
+    as_object(item, "trip_attributes")
+    as_object(item, "fare_attributes")
+    as_timestamp(item, "publication_time", max_ms=max_ms, required=False)
+    as_enum_list(item, "accessibility_attributes", ACCESSIBILITY_ATTRIBUTES)
+    as_uri(item, "parking_verification_url")
+    as_enum(item, "parking_category", PARKING_CATEGORIES)
+    as_int(item, "standard_cost", required=False)
+    as_int(item, "actual_cost", required=False)
+    as_currency(item, "currency")

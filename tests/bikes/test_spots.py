@@ -76,12 +76,12 @@ def test_a_bad_row_reports_every_error_and_stores_nothing(personas: Any) -> None
     with pytest.raises(DomainError) as err:
         spots_import(rows=spots_from_geojson(json.dumps(doc)), by=personas.admin)
     rows = err.value.details["rows"]
-    assert [r.split("：")[0] for r in rows] == [
-        "第 2 行",
-        "第 3 行",
-        "第 4 行",
-        "第 5 行",
-        "第 6 行",
+    assert [r.split("：")[0] for r in rows] == [  # GeoJSON rows are named by feature
+        "第 2 个要素",
+        "第 3 个要素",
+        "第 4 个要素",
+        "第 5 个要素",
+        "第 6 个要素",
     ]
     assert ("不在本市" in rows[2] and "自相交" in rows[3]) or "Self-intersection" in rows[3]
     assert Spot.objects.count() == 0
@@ -178,7 +178,7 @@ def test_admin_edit_writes_a_version_and_import_page_shows_bad_rows(
     upload.name = "spots.geojson"
     page = client.post("/admin/bikes/spot/import/", {"file": upload})
     assert page.status_code == 200
-    assert "第 1 行" in page.content.decode()
+    assert "第 1 个要素" in page.content.decode()
     assert not Spot.objects.filter(code="I1").exists()
 
 

@@ -8,7 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from nuanxin.bikes.models import Bike
-from nuanxin.bikes.services_spots import SpotIn, spot_retire, spot_save
+from nuanxin.bikes.services_spots import SpotIn, spot_retire, spot_save, spot_save_backdated
 from nuanxin.mds.models import Policy
 from nuanxin.mds.policy import policy_publish
 from tests.mds.conftest import Agency, box
@@ -114,7 +114,7 @@ def test_spots_in_force_replay_the_past(personas: Any) -> None:
     from nuanxin.bikes.selectors import spots_in_force, spots_version_stamp
 
     t0 = timezone.now() - timedelta(days=10)
-    v1 = spot_save(
+    v1 = spot_save_backdated(
         data=SpotIn(
             code="R1",
             name="医院门口",
@@ -127,7 +127,7 @@ def test_spots_in_force_replay_the_past(personas: Any) -> None:
         effective_from=t0,
     )
     stamp = spots_version_stamp()
-    v2 = spot_save(
+    v2 = spot_save_backdated(
         data=SpotIn(
             code="R1",
             name="医院门口",
@@ -147,3 +147,52 @@ def test_spots_in_force_replay_the_past(personas: Any) -> None:
     spot_retire(spot=v1.spot, by=personas.admin)
     assert spots_in_force(at=timezone.now() + timedelta(seconds=1)) == []
     assert Bike.objects.count() == 0
+
+
+def test_requirements_follow_the_official_policy_schema(personas: Any) -> None:
+    response = Client().get("/mds/policy/requirements")
+    assert response.status_code == 200
+    body = response.json()
+    assert_valid(mds_response_validator("policy", "/requirements", "get", 200), body)
+    requirements = body["requirements"]
+    metadata = requirements["metadata"]
+    assert metadata["mds_release"] == "2.0.0"
+    assert metadata["agency_timezone"] == "Asia/Shanghai"
+    assert metadata["agency_currency"] == "CNY"
+    assert metadata["url"] == "http://testserver/mds/policy/requirements"
+    [program] = requirements["programs"]
+    assert set(program["provider_ids"]) == {
+        str(personas.operator.provider_id),
+        str(personas.other_operator.provider_id),
+    }
+    [mds, _gbfs] = program["required_data_specs"]
+    [agency_api] = mds["required_apis"]
+    assert {e["endpoint_name"] for e in agency_api["required_endpoints"]} == {
+        "vehicles",
+        "events",
+        "telemetry",
+        "trips",
+    }
+
+
+def test_requirements_file_version_counts_changes_only(personas: Any) -> None:
+    from nuanxin.bikes.models import Operator
+
+    first = Client().get("/mds/policy/requirements").json()["requirements"]["metadata"]
+    again = Client().get("/mds/policy/requirements").json()["requirements"]["metadata"]
+    assert (again["file_version"], again["last_updated"]) == (
+        first["file_version"],
+        first["last_updated"],
+    )
+    newcomer = Operator.objects.create(code="meituan", name="美团单车", quota=100)
+    changed = Client().get("/mds/policy/requirements").json()["requirements"]
+    assert changed["metadata"]["file_version"] == first["file_version"] + 1
+    assert changed["metadata"]["last_updated"] >= first["last_updated"]
+    assert str(newcomer.provider_id) in changed["programs"][0]["provider_ids"]
+    assert changed["metadata"]["agency_id"] == first["agency_id"]
+
+
+def test_requirements_without_any_operator_are_not_found(db: Any) -> None:
+    response = Client().get("/mds/policy/requirements")
+    assert response.status_code == 404
+    assert response.json()["error"] == "not_found"

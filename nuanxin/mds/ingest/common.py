@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -205,15 +204,17 @@ def split_known(
     parsed: list[tuple[int, Any, Any]],
     result: BulkResult,
     device_of: Any,
-) -> tuple[list[tuple[int, Any, Any, KnownBike]], Counter]:
-    """Resolve device_ids: accept own bikes, refuse unregistered (counted) and others' bikes."""
+) -> tuple[list[tuple[int, Any, Any, KnownBike]], dict[str, list[str]]]:
+    """Resolve device_ids: accept own bikes, refuse unregistered and others' bikes. The
+    unregistered ones come back as {device_id: the refused items' ids (p[0])}, so that a
+    retried item is counted against the operator once (`unregistered_record`)."""
     devices = devices_resolve({device_of(p) for _i, _item, p in parsed})
     known = []
-    unregistered: Counter = Counter()
+    unregistered: dict[str, list[str]] = {}
     for index, item, p in parsed:
         bike = devices.get(uuid_key(device_of(p)))
         if bike is None:
-            unregistered[device_of(p)] += 1
+            unregistered.setdefault(device_of(p), []).append(str(p[0]))
             result.fail_at(index, unregistered_error())
         elif bike[1] != operator.pk:
             result.fail_at(index, not_yours_error())

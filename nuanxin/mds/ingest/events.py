@@ -232,13 +232,11 @@ def event_checked(item: Any, operator: Operator, max_ms: int) -> tuple:
     types = v.as_event_types(item, state)
     _ms, at = v.as_timestamp(item, "timestamp", max_ms=max_ms)  # type: ignore[misc]
     pub = v.as_timestamp(item, "publication_time", max_ms=max_ms, required=False)
-    has_geos = bool(item.get("event_geographies"))
-    loc = v.as_location(item, "location", required=not has_geos)
+    geographies = v.event_extras_check(item)
+    loc = v.as_location(item, "location", required=not geographies)
     battery = v.as_percent(item, "battery_percent")
     trip_ids = v.as_uuid_list(item, "trip_ids")
-    ticket = item.get("associated_ticket") or ""
-    if not isinstance(ticket, str):
-        raise v.bad("associated_ticket", _("associated_ticket 必须是字符串。"))
+    ticket = v.as_text(item, "associated_ticket") or ""
     beacons = v.as_beacons(item)
     lat, lng, acc = loc if loc else (None, None, None)
     return (

@@ -214,9 +214,10 @@ def telemetry_checked(item: Any, operator: Operator, max_ms: int) -> tuple:
     trip_ids = v.as_uuid_list(item, "trip_ids") if item.get("trip_ids") is not None else None
     journey = v.as_uuid(item, "journey_id", required=False)
     battery = v.as_percent(item, "battery_percent")
-    speed = item.get("location", {}).get("speed")
+    speed = item["location"].get("speed")
     if speed is not None:
         speed = v.as_number(speed, "location.speed", 0, 1000)
+    v.telemetry_extras_check(item)
     beacons = v.as_beacons(item)
     return (tid, device_id, at, lat, lng, acc, speed, battery, trip_ids, journey, beacons)
 
@@ -246,6 +247,7 @@ def trips_ingest(*, operator: Operator, items: Any) -> BulkResult:
             e_lat, e_lng, _b = v.as_location(item, "end_location", required=True)  # type: ignore[misc]
             duration = v.as_int(item, "duration", required=True)
             distance = v.as_int(item, "distance", required=True)
+            v.trip_extras_check(item, max_ms=max_ms)
             if trip_id in seen:
                 raise duplicate_error("trip_id")
             seen.add(trip_id)  # type: ignore[arg-type]

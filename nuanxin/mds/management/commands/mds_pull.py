@@ -33,11 +33,14 @@ class Command(BaseCommand):
             until=until,
             token=opts["token"],
         )
+        self.stdout.write(f"pages read: {report.pages}")
         for kind, t in report.totals.items():
             self.stdout.write(
                 f"{kind}: {t['success']}/{t['total']} accepted, {t['failures']} refused"
             )
+        for note in report.notes:
+            self.stdout.write(note)
         for error in report.errors:
             self.stderr.write(error)
         if report.errors:
-            raise CommandError("pull incomplete")
+            raise CommandError(f"pull incomplete: {len(report.errors)} error(s), see above")
