@@ -21,6 +21,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from django.db.models import OuterRef, Subquery
+
 from nuanxin.compliance.models import BikeParking, ParkingCheck, Verdict
 from nuanxin.mds.models import MdsEvent, Telemetry, Trip
 from nuanxin.notices.models import Notice, PendingNotice
@@ -59,15 +61,16 @@ def episodes_already_noticed(decisions: Sequence[Flagged]) -> set[Any]:
     ones, but an `outside` is stronger evidence and gets its violation notice."""
     if not decisions:
         return set()
-    latest: dict[int, Notice] = {}
-    notices = (
-        Notice.objects.filter(bike_id__in={d.bike_id for d in decisions})
-        .exclude(status=Notice.Status.OPEN)
-        .only("bike_id", "kind", "observed_at", "fixed_at", "late_fix_at", "check_ref_id")
-        .order_by("bike_id", "observed_at", "pk")
+    answered = Notice.objects.exclude(status=Notice.Status.OPEN)
+    last_of_bike = (
+        answered.filter(bike_id=OuterRef("bike_id")).order_by("-observed_at", "-pk").values("pk")
     )
-    for notice in notices:
-        latest[notice.bike_id] = notice  # the last one by observation time
+    latest = {
+        n.bike_id: n
+        for n in answered.filter(bike_id__in={d.bike_id for d in decisions})
+        .filter(pk=Subquery(last_of_bike[:1]))
+        .only("bike_id", "kind", "observed_at", "fixed_at", "late_fix_at", "check_ref_id")
+    }
     covered = set()
     candidates = [
         (d, latest[d.bike_id])

@@ -15,7 +15,7 @@ from nuanxin.audit.services import AuditItem, audit_record_many
 from nuanxin.compliance.config import loop_config
 from nuanxin.notices.episodes import decisions_requeue_after
 from nuanxin.notices.models import Notice
-from nuanxin.notices.webhooks import webhooks_enqueue_many
+from nuanxin.notices.webhooks import WEBHOOK_RELATED, webhooks_enqueue_many
 
 SYSTEM = "system:notices"
 
@@ -165,16 +165,10 @@ def _reloaded(notices: list[Notice]) -> dict[int, Notice]:
     """The notices as now stored, with the relations their webhook payload reads."""
     if not notices:
         return {}
-    related = (
-        "bike",
-        "operator",
-        "worker",
-        "target_spot",
-        "check_ref__spot",
-        "check_ref__spot_version",
-    )
     # No ORDER BY (the model's default ordering costs more to compile than the rows to read).
-    return Notice.objects.select_related(*related).order_by().in_bulk([n.pk for n in notices])
+    return (
+        Notice.objects.select_related(*WEBHOOK_RELATED).order_by().in_bulk([n.pk for n in notices])
+    )
 
 
 def _copy_fields(source: Notice, *, into: Notice) -> None:

@@ -55,7 +55,7 @@ from nuanxin.notices.enforcement import (
 )
 from nuanxin.notices.episodes import decisions_requeue_after
 from nuanxin.notices.models import Notice, PenaltyDecision
-from nuanxin.notices.webhooks import webhooks_enqueue_many
+from nuanxin.notices.webhooks import WEBHOOK_RELATED, webhooks_enqueue_many
 
 log = logging.getLogger(__name__)
 DOC_TYPE = "penalty_decision"
@@ -104,18 +104,6 @@ def _reserve_numbers(count: int, now: datetime) -> list[tuple[Any, int, int, str
     year = timezone.localtime(now).year
     numbers = number_allocate_range(bureau=bureau, doc_type=DOC_TYPE, year=year, count=count)
     return [(bureau, year, serial, number) for serial, number in numbers]
-
-
-# What a notice's webhook payload reads.
-WEBHOOK_RELATED = (
-    "operator",
-    "bike",
-    "worker",
-    "target_spot",
-    "check_ref",
-    "check_ref__spot",
-    "check_ref__spot_version",
-)
 
 
 def _issue_chunk(now: datetime, size: int, label: str) -> int:

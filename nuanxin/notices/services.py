@@ -391,20 +391,13 @@ def notice_fix_report(
         if photo is not None:
             locked.fix_photo.save(photo.name or "photo.jpg", photo, save=False)
             fields.append("fix_photo")
-        confirmed = locked.kind == Notice.Kind.CONFIRM
-        if confirmed:
-            locked.status, locked.closed_at = Notice.Status.CLOSED, now
-            locked.fix_reason = "confirmed_by_worker"
-            fields += ["status", "closed_at", "fix_reason"]
         locked.save(update_fields=fields)
         audit_record(
             actor=by,
             action="notice.fix_report",
             obj=locked,
-            before={"status": Notice.Status.OPEN},
-            after={"photo": bool(photo), "note": note[:200], "status": locked.status},
+            after={"photo": bool(photo), "note": note[:200]},
         )
-        if confirmed:
-            webhook_enqueue(notice=locked, event="notice.closed")
-            decisions_requeue_after(notices=[locked], now=now)
+        if locked.kind == Notice.Kind.CONFIRM:
+            notice_close(notice=locked, reason="confirmed_by_worker", by=by)
     return locked

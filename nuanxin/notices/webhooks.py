@@ -41,6 +41,16 @@ from nuanxin.lib.env import envint
 from nuanxin.notices.models import Notice, WebhookAttempt, WebhookDelivery
 
 LEASE_SECONDS = 60
+# What a notice's webhook payload reads (select_related by whoever loads notices to push).
+WEBHOOK_RELATED = (
+    "operator",
+    "bike",
+    "worker",
+    "target_spot",
+    "check_ref",
+    "check_ref__spot",
+    "check_ref__spot_version",
+)
 BACKOFF_BASE_SECONDS = 10
 HOLD_RECHECK_SECONDS = 3600
 HOLD_MAX_SECONDS = 7 * 24 * 3600

@@ -50,6 +50,10 @@ def test_after_the_bike_stood_in_a_spot_a_new_bad_parking_gets_its_own_notice(ci
     violate(city.bike, at=after_due + dt.timedelta(minutes=5))
     first_again, second = notices_of(city.bike)
     assert first_again == first and second.status == Notice.Status.OPEN
+    # Judged against the bike's latest notice, not its first (the spot visit came before it).
+    penalties_issue_due(second.due_at + dt.timedelta(seconds=1))
+    violate(city.bike, at=second.due_at + dt.timedelta(minutes=1))
+    assert len(notices_of(city.bike)) == 2
 
 
 def test_a_bad_parking_seen_before_the_late_arriving_fix_still_gets_its_notice(city):
